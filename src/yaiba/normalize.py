@@ -1,0 +1,197 @@
+"""Unicode normalisation of posts, batched, with an offset-tracking twin for explanations.
+
+A normaliser is a numbered list of steps (regex substitutions, NFKC, lower-casing). The
+version is stored in every model file, so a model is always scored with the normaliser
+it was trained with. :func:`normalize_batch` applies the steps to a whole batch joined by
+NUL (NUL never survives normalisation, and no step matches across it), which costs a few
+C calls per batch instead of per post. :func:`normalize_with_offsets` applies the same
+steps to one text and keeps, for each output character, the span of the input it came from.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+SEP = "\x00"  # joins posts in a batch; removed from every post first
+
+_CONTROL = (
+    "\x01-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"  # C0/C1 controls but NUL (removed first), \t \n \r
+    "\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f"  # invisible, bidi
+    "\ufe00-\ufe0f\ufeff\U000e0000-\U000e007f\U000e0100-\U000e01ef"  # selectors, tags, BOM
+)
+
+
+# Characters NFKC leaves alone and that never combine with what precedes them (ASCII, kana,
+# CJK ideographs, common Japanese punctuation). NFKC runs only on the stretches between
+# them, with one character of context on the left: the same result, five times faster.
+_NFKC_STABLE = (
+    "\t\n\r\x20-\x7e\u3001-\u3003\u3005-\u3011\u3041-\u3096\u30a1-\u30fc"
+    "\u3400-\u4dbf\u4e00-\u9fff"
+)
+_NFKC_RUN = re.compile(f"(?s).?[^{_NFKC_STABLE}]+")
+
+
+def _nfkc(text: str) -> str:
+    return _NFKC_RUN.sub(lambda m: unicodedata.normalize("NFKC", m.group()), text)
+
+
+@dataclass(frozen=True)
+class _Regex:
+    pattern: re.Pattern[str]
+    repl: str
+
+
+@dataclass(frozen=True)
+class _Call:
+    name: str  # "nfkc" or "lower"
+
+
+_Step = _Regex | _Call
+
+
+def _sub(pattern: str, repl: str) -> _Regex:
+    return _Regex(re.compile(pattern), repl)
+
+
+_V1: tuple[_Step, ...] = (
+    _sub("[\ud800-\udfff]", "\ufffd"),  # lone surrogates cannot be encoded: replace them
+    _sub(f"[{_CONTROL}]+", ""),
+    _Call("nfkc"),  # width variants, compatibility forms, composed kana
+    _Call("lower"),
+    _sub(r"\s+", " "),  # \s never matches NUL
+    _sub(r"(?<![^\x00]) | (?![^\x00])", ""),  # strip: a space at a post's start or end
+    _sub(r"([^\x00])\1{3,}", r"\1\1\1"),  # elongation: しねえええええ -> しねえええ
+)
+
+STEPS: dict[int, tuple[_Step, ...]] = {1: _V1}
+LATEST = max(STEPS)
+
+
+def _steps(version: int) -> tuple[_Step, ...]:
+    try:
+        return STEPS[version]
+    except KeyError:
+        raise ValueError(f"unknown normaliser version {version!r}; known: {sorted(STEPS)}") from None
+
+
+def _apply(step: _Step, text: str) -> str:
+    if isinstance(step, _Regex):
+        return step.pattern.sub(step.repl, text)
+    if step.name == "nfkc":
+        return _nfkc(text)
+    return text.lower()
+
+
+def normalize(text: str, version: int = LATEST) -> str:
+    """Normalise one post."""
+    text = text.replace(SEP, "")
+    for step in _steps(version):
+        text = _apply(step, text)
+    return text
+
+
+def normalize_batch(texts: Sequence[str], version: int = LATEST) -> list[str]:
+    """Normalise many posts at once; same result as ``[normalize(t) for t in texts]``."""
+    if not texts:
+        return []
+    big = SEP.join(texts)
+    if big.count(SEP) != len(texts) - 1:  # some post holds NUL itself
+        big = SEP.join(t.replace(SEP, "") for t in texts)
+    for step in _steps(version):
+        big = _apply(step, big)
+    return big.split(SEP)
+
+
+def normalize_with_offsets(text: str, version: int = LATEST) -> tuple[str, np.ndarray]:
+    """Normalise one post and map each output character back to the input.
+
+    Returns
+    -------
+    normalized : str
+        Equal to ``normalize(text, version)``.
+    spans : ndarray of shape (len(normalized), 2)
+        ``text[spans[i, 0]:spans[i, 1]]`` is the input that became ``normalized[i]``.
+    """
+    chars = list(text)
+    spans = [(i, i + 1) for i in range(len(text))]
+    keep = [k for k, c in enumerate(chars) if c != SEP]
+    cur = "".join(chars[k] for k in keep)
+    spans = [spans[k] for k in keep]
+    for step in _steps(version):
+        cur, spans = _apply_tracked(step, cur, spans)
+    return cur, np.asarray(spans, dtype=np.int64).reshape(-1, 2)
+
+
+Span = tuple[int, int]
+
+
+def _merge(spans: list[Span]) -> Span:
+    return (min(s for s, _ in spans), max(e for _, e in spans))
+
+
+def _apply_tracked(step: _Step, text: str, spans: list[Span]) -> tuple[str, list[Span]]:
+    if isinstance(step, _Regex):
+        return _regex_tracked(step, text, spans)
+    if step.name == "lower":
+        out: list[str] = []
+        new: list[Span] = []
+        for c, span in zip(text, spans):
+            low = c.lower()
+            out.append(low)
+            new.extend([span] * len(low))
+        result = "".join(out)
+        if result == text.lower():  # final sigma and friends depend on context
+            return result, new
+        return _whole(text.lower(), spans)
+    return _nfkc_tracked(text, spans)
+
+
+def _whole(result: str, spans: list[Span]) -> tuple[str, list[Span]]:
+    """Fallback: every output character maps to the whole input."""
+    whole = _merge(spans) if spans else (0, 0)
+    return result, [whole] * len(result)
+
+
+def _regex_tracked(step: _Regex, text: str, spans: list[Span]) -> tuple[str, list[Span]]:
+    out: list[str] = []
+    new: list[Span] = []
+    pos = 0
+    for m in step.pattern.finditer(text):
+        out.append(text[pos : m.start()])
+        new.extend(spans[pos : m.start()])
+        repl = m.expand(step.repl)
+        if repl:
+            whole = _merge(spans[m.start() : m.end()])  # no step matches the empty string
+            out.append(repl)
+            new.extend([whole] * len(repl))
+        pos = m.end()
+    out.append(text[pos:])
+    new.extend(spans[pos:])
+    return "".join(out), new
+
+
+def _nfkc_tracked(text: str, spans: list[Span]) -> tuple[str, list[Span]]:
+    """NFKC in segments that normalise independently (a base character and its marks)."""
+    target = unicodedata.normalize("NFKC", text)
+    out: list[str] = []
+    new: list[Span] = []
+    seg_start = 0
+    for i in range(1, len(text) + 1):
+        if i < len(text):
+            a, b = text[seg_start:i], text[i]
+            joined = unicodedata.normalize("NFKC", a + b)
+            if joined != unicodedata.normalize("NFKC", a) + unicodedata.normalize("NFKC", b):
+                continue  # b combines with the segment: keep it inside
+        seg = unicodedata.normalize("NFKC", text[seg_start:i])
+        out.append(seg)
+        new.extend([_merge(spans[seg_start:i])] * len(seg))
+        seg_start = i
+    result = "".join(out)
+    if result != target:
+        return _whole(target, spans)
+    return result, new

@@ -1,0 +1,94 @@
+"""fugashi (MeCab) word segmentation with unidic-lite: one Tagger per process and thread.
+
+MeCab is not thread-safe and a Tagger cannot be pickled, so nothing here holds a Tagger
+across threads or processes: :func:`wakati` builds one lazily in thread-local storage and
+rebuilds it after a fork. Long posts never reach MeCab whole (it crashes on inputs of about a
+million characters): they are cut into pieces of at most ``MAX_CHUNK`` characters at
+sentence ends where possible.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+from collections.abc import Sequence
+from importlib.metadata import PackageNotFoundError, version
+
+from .errors import TokenizerError
+
+MAX_CHUNK = 2048
+_SENTENCE_END = re.compile(r"[。．.!?！？\n]+ ?")
+_local = threading.local()
+
+
+def dictionary_info() -> dict[str, str]:
+    """Name and version of the dictionary every yaiba Tagger uses."""
+    try:
+        return {"name": "unidic-lite", "version": version("unidic-lite")}
+    except PackageNotFoundError:  # pragma: no cover - a core dependency
+        return {"name": "unidic-lite", "version": "missing"}
+
+
+def _new_tagger():  # -> fugashi.GenericTagger (fugashi has no type stubs)
+    try:
+        import fugashi
+        import unidic_lite
+    except ImportError as exc:
+        raise TokenizerError(
+            f"cannot import {exc.name!r}.\n"
+            "  fix: pip install fugashi unidic-lite"
+        ) from exc
+    dicdir = unidic_lite.DICDIR
+    args = f'-Owakati -d "{dicdir}" -r "{os.path.join(dicdir, "mecabrc")}"'
+    try:
+        return fugashi.GenericTagger(args)
+    except RuntimeError as exc:
+        raise TokenizerError(
+            "MeCab failed to start with the unidic-lite dictionary.\n"
+            f"  arguments: {args}\n"
+            f"  dictionary directory exists: {os.path.isdir(dicdir)}\n"
+            "  fix: pip install --force-reinstall fugashi unidic-lite"
+        ) from exc
+
+
+def _tagger():
+    pid = os.getpid()
+    if getattr(_local, "pid", None) != pid:
+        _local.tagger = _new_tagger()
+        _local.pid = pid
+    return _local.tagger
+
+
+def chunks(text: str, limit: int = MAX_CHUNK) -> list[str]:
+    """Cut ``text`` into pieces of at most ``limit`` characters, at sentence ends if possible."""
+    if len(text) <= limit:
+        return [text]
+    pieces: list[str] = []
+    start = 0
+    n = len(text)
+    while n - start > limit:
+        window_end = start + limit
+        cut = -1
+        for m in _SENTENCE_END.finditer(text, start + limit // 2, window_end):
+            cut = m.end()
+        if cut <= start:
+            cut = window_end
+        pieces.append(text[start:cut])
+        start = cut
+    pieces.append(text[start:])
+    return pieces
+
+
+def wakati(text: str) -> str:
+    """Space-separated surface forms of ``text`` (already normalised)."""
+    parse = _tagger().parse
+    if len(text) <= MAX_CHUNK:
+        return parse(text)
+    return " ".join(p for p in (parse(c) for c in chunks(text)) if p)
+
+
+def wakati_batch(texts: Sequence[str]) -> list[str]:
+    """:func:`wakati` over many texts, with one Tagger lookup."""
+    parse = _tagger().parse
+    return [parse(t) if len(t) <= MAX_CHUNK else wakati(t) for t in texts]
