@@ -1,0 +1,34 @@
+"""yaiba (刃): tell criticism (批判) from personal attack (誹謗中傷) in Japanese posts.
+
+>>> import yaiba
+>>> clf = yaiba.load()                       # the shipped model; no network, no writes
+>>> clf.predict(["この采配は最悪。説明してほしい"])  # doctest: +SKIP
+['criticism']
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+
+from .errors import ModelFormatError, TokenizerError, YaibaError
+from .estimator import AttackClassifier
+from .explain import Evidence, Explanation
+from .model import Model, load, train
+
+try:
+    __version__ = version("yaiba")
+except PackageNotFoundError:  # pragma: no cover - running from a source tree
+    __version__ = "0+unknown"
+
+__all__ = [
+    "AttackClassifier",
+    "Evidence",
+    "Explanation",
+    "Model",
+    "ModelFormatError",
+    "TokenizerError",
+    "YaibaError",
+    "__version__",
+    "load",
+    "train",
+]

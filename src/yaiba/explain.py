@@ -1,0 +1,86 @@
+"""Explanations a moderator can read: which n-grams pushed a post towards a label, and where."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .validation import check_texts
+
+if TYPE_CHECKING:
+    from .model import Model
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One n-gram and its pull on the decision.
+
+    ``weight`` is its contribution to the label's logit relative to the mean of all labels:
+    positive pushes towards the label, negative away from it. ``spans`` are character offsets
+    into the original text (before normalisation).
+    """
+
+    ngram: str
+    view: str
+    weight: float
+    spans: tuple[tuple[int, int], ...]
+
+
+@dataclass(frozen=True)
+class Explanation:
+    text: str
+    label: str
+    probability: float
+    probabilities: dict[str, float]
+    evidence: tuple[Evidence, ...] = field(default_factory=tuple)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def __str__(self) -> str:
+        lines = [f"{self.label} (p={self.probability:.2f})  {self.text[:80]!r}"]
+        for e in self.evidence:
+            where = ", ".join(f"{a}-{b}" for a, b in e.spans[:3])
+            quoted = [self.text[a:b] for a, b in e.spans[:1]]
+            lines.append(f"  {e.weight:+.3f}  {e.view:4}  {e.ngram!r}  at {where}  {quoted[0]!r}" if quoted
+                         else f"  {e.weight:+.3f}  {e.view:4}  {e.ngram!r}")
+        return "\n".join(lines)
+
+
+def explain(model: Model, text: str, top: int = 5, label: str | None = None) -> Explanation:
+    """The ``top`` n-grams that pushed ``text`` most towards ``label`` (default: the prediction)."""
+    (text,) = check_texts([text], "text")
+    if top < 1:
+        raise ValueError(f"top must be >= 1, got {top}")
+    proba = model.predict_proba([text])[0]
+    classes = model.classes_
+    if label is None:
+        label = model.labels_from_proba(proba[None, :])[0]
+    elif label not in classes:
+        raise ValueError(f"unknown label {label!r}; classes are {classes}")
+    c = classes.index(label)
+    est = model.estimator
+    w = est.weights_
+    relative = (w[:, c] - w.mean(axis=1)) / np.float32(est.temperature_)
+    grouped: dict[tuple[str, str], list] = {}
+    for occ in model.featurizer.describe(text):
+        key = (occ["view"], occ["ngram"])
+        contribution = float(relative[occ["column"]]) * occ["value"]
+        entry = grouped.setdefault(key, [0.0, []])
+        entry[0] += contribution
+        entry[1].append(occ["span"])
+    ranked = sorted(grouped.items(), key=lambda kv: (-kv[1][0], kv[0]))
+    evidence = tuple(
+        Evidence(ngram=ngram, view=view, weight=round(total, 4), spans=tuple(sorted(set(spans))))
+        for (view, ngram), (total, spans) in ranked[:top]
+        if total > 0
+    )
+    return Explanation(
+        text=text,
+        label=label,
+        probability=float(proba[c]),
+        probabilities={k: float(p) for k, p in zip(classes, proba)},
+        evidence=evidence,
+    )
