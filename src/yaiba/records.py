@@ -1,0 +1,243 @@
+"""Post files in and out, in chunks: CSV, JSON Lines and plain text (one post per line).
+
+Every input row becomes exactly one :class:`Row`, in order. A row whose text is missing or
+malformed keeps its place and carries an ``error`` instead of a text, so the output always
+has as many rows as the input.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from itertools import islice
+from typing import IO, Any
+
+FORMATS = ("csv", "jsonl", "txt")
+csv.field_size_limit(2**31 - 1)  # posts of many megabytes are legal input
+
+
+class DataError(Exception):
+    """The input cannot be read at all (missing column, undecodable bytes, ...)."""
+
+
+@dataclass
+class Row:
+    line: int  # 1-based line number where the record ends (CSV) or sits (JSONL, text)
+    fields: Any  # list[str] (CSV), dict (JSONL), str (text)
+    text: str | None
+    error: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def detect_format(path: str, explicit: str | None = None) -> str:
+    """The input format: ``explicit`` if given, else from the extension (stdin: text)."""
+    if explicit:
+        if explicit not in FORMATS:
+            raise ValueError(f"unknown format {explicit!r}; choose from {', '.join(FORMATS)}")
+        return explicit
+    ext = os.path.splitext(path)[1].lower()
+    if ext in (".csv", ".tsv"):
+        return "csv"
+    if ext in (".jsonl", ".ndjson", ".json"):
+        return "jsonl"
+    return "txt"
+
+
+def open_text(path: str, encoding: str) -> IO[str]:
+    """Open ``path`` (``-`` for stdin) for reading text, with universal newlines kept for CSV."""
+    if path == "-":
+        return io.TextIOWrapper(sys.stdin.buffer, encoding=encoding, newline="")
+    if not os.path.exists(path):
+        raise DataError(f"{path}: no such file")
+    return open(path, encoding=encoding, newline="")
+
+
+class Reader:
+    """Iterate the rows of one file as lists of at most ``chunk_size`` rows."""
+
+    def __init__(self, path: str, fmt: str, text_col: str = "text", encoding: str = "utf-8") -> None:
+        self.path, self.fmt, self.text_col, self.encoding = path, fmt, text_col, encoding
+        self.header: list[str] | None = None  # CSV only
+        self._fh = open_text(path, encoding)
+        self._rows = self._iter_rows()
+        if fmt == "csv":
+            self._read_header()
+
+    def close(self) -> None:
+        if self.path != "-":
+            self._fh.close()
+
+    def __enter__(self) -> Reader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def chunks(self, size: int) -> Iterator[list[Row]]:
+        while chunk := list(islice(self._rows, size)):
+            yield chunk
+
+    def _decode_guard(self, gen: Iterator[Row]) -> Iterator[Row]:
+        try:
+            yield from gen
+        except UnicodeDecodeError as exc:
+            hint = " (Japanese files are often Shift_JIS: try --encoding cp932)" if self.encoding.lower().startswith("utf") else ""
+            raise DataError(
+                f"{self.path}: cannot decode the file as {self.encoding} "
+                f"(byte 0x{exc.object[exc.start]:02x} in a chunk){hint}"
+            ) from None
+
+    def _iter_rows(self) -> Iterator[Row]:
+        if self.fmt == "csv":
+            return self._decode_guard(self._csv_rows())
+        if self.fmt == "jsonl":
+            return self._decode_guard(self._jsonl_rows())
+        return self._decode_guard(self._txt_rows())
+
+    # -- CSV -------------------------------------------------------------------------------
+    def _read_header(self) -> None:
+        self._csv = csv.reader(self._fh, dialect=self._dialect())
+        try:
+            header = next(self._csv)
+        except StopIteration:
+            raise DataError(f"{self.path}: empty file, expected a CSV header") from None
+        except UnicodeDecodeError as exc:
+            raise DataError(
+                f"{self.path}: cannot decode the header as {self.encoding}; "
+                "Japanese files are often Shift_JIS: try --encoding cp932"
+            ) from exc
+        if header and header[0].startswith("\ufeff"):
+            header[0] = header[0][1:]
+        if self.text_col not in header:
+            raise DataError(
+                f"{self.path}: no column {self.text_col!r} (columns: {', '.join(header)}); "
+                "choose one with --text-col"
+            )
+        self.header = header
+        self._text_index = header.index(self.text_col)
+
+    def _dialect(self) -> type[csv.Dialect]:
+        return csv.excel_tab if self.path.lower().endswith(".tsv") else csv.excel
+
+    def _csv_rows(self) -> Iterator[Row]:
+        if self.header is None:
+            return
+        n = len(self.header)
+        while True:
+            try:
+                rec = next(self._csv)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                yield Row(self._csv.line_num, [""] * n, None, f"malformed CSV at line {self._csv.line_num}: {exc}")
+                continue
+            line = self._csv.line_num
+            if len(rec) != n:
+                fields = (rec + [""] * n)[:n]
+                yield Row(line, fields, None,
+                          f"malformed CSV row at line {line}: expected {n} fields, got {len(rec)}")
+                continue
+            text = rec[self._text_index]
+            if text == "":
+                yield Row(line, rec, None, f"missing text in column {self.text_col!r} at line {line}")
+            else:
+                yield Row(line, rec, text)
+
+    # -- JSON Lines ------------------------------------------------------------------------
+    def _jsonl_rows(self) -> Iterator[Row]:
+        for line_no, raw in enumerate(self._fh, start=1):
+            line = raw.rstrip("\r\n")
+            if not line.strip():
+                yield Row(line_no, {}, None, f"blank line {line_no}: no JSON object")
+                continue
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError as exc:
+                yield Row(line_no, {"raw": line}, None, f"invalid JSON at line {line_no}: {exc.msg}")
+                continue
+            if not isinstance(obj, dict):
+                yield Row(line_no, {"raw": line}, None, f"line {line_no} is not a JSON object")
+                continue
+            text = obj.get(self.text_col)
+            if text is None:
+                yield Row(line_no, obj, None, f"missing text in field {self.text_col!r} at line {line_no}")
+            elif not isinstance(text, str):
+                yield Row(line_no, obj, None,
+                          f"field {self.text_col!r} at line {line_no} is {type(text).__name__}, not a string")
+            else:
+                yield Row(line_no, obj, text)
+
+    # -- plain text ------------------------------------------------------------------------
+    def _txt_rows(self) -> Iterator[Row]:
+        for line_no, raw in enumerate(self._fh, start=1):
+            text = raw.rstrip("\r\n")
+            yield Row(line_no, text, text)
+
+
+class Writer:
+    """Write scored rows as CSV, JSONL or an aligned table, keeping the input's own fields."""
+
+    def __init__(self, fh: IO[str], fmt: str, header: list[str] | None, added: list[str], text_col: str) -> None:
+        self.fh, self.fmt, self.added, self.text_col = fh, fmt, added, text_col
+        self.in_header = header
+        self._csv = csv.writer(fh, lineterminator="\n") if fmt == "csv" else None
+        self._started = False
+        self._count = 0
+
+    def _columns(self) -> list[str]:
+        base = self.in_header if self.in_header is not None else [self.text_col]
+        return base + self.added
+
+    def write(self, rows: list[Row]) -> None:
+        if self.fmt == "csv":
+            assert self._csv is not None
+            if not self._started:
+                self._csv.writerow(self._columns())
+            for r in rows:
+                base = r.fields if isinstance(r.fields, list) else [r.fields]
+                self._csv.writerow(base + [_cell(r.extra.get(c)) for c in self.added])
+        elif self.fmt == "jsonl":
+            for r in rows:
+                obj = dict(r.fields) if isinstance(r.fields, dict) else {self.text_col: r.fields}
+                obj.update({c: r.extra.get(c) for c in self.added})
+                self.fh.write(json.dumps(obj, ensure_ascii=False) + "\n")
+        else:  # table, for people
+            widths = [6] + [_width(c) for c in self.added] + [0]
+            if not self._started:
+                self.fh.write(_table_line(["row", *self.added, "text"], widths) + "\n")
+            for r in rows:
+                self._count += 1
+                text = r.text if r.text is not None else ""
+                cells = [str(self._count)] + [_cell(r.extra.get(c), 4) for c in self.added]
+                self.fh.write(_table_line(cells + [_clip(text, 48)], widths) + "\n")
+        self._started = True
+
+
+def _cell(value: Any, digits: int = 6) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.{digits}f}"
+    return str(value)
+
+
+def _width(column: str) -> int:
+    if column.endswith("kind"):
+        return 15
+    if column.endswith("error"):
+        return 6
+    return max(len(column), 10)
+
+
+def _clip(text: str, width: int) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= width else flat[: width - 1] + "…"
+
+
+def _table_line(cells: list[str], widths: list[int]) -> str:
+    return " ".join(c.ljust(w) for c, w in zip(cells, widths)).rstrip()
