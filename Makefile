@@ -1,0 +1,38 @@
+# yaiba: every target creates .venv and installs what it needs on a fresh machine.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+DATASETS ?= $(or $(YAIBA_DATASETS),../shared/datasets)
+
+.PHONY: demo test model eval bench clean
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+$(VENV)/.core: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e .
+	touch $@
+
+$(VENV)/.dev: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	touch $@ $(VENV)/.core
+
+## score the bundled example posts and print a table
+demo: $(VENV)/.core
+	$(BIN)/yaiba score data/examples.csv --out-format table
+
+## run the test suite
+test: $(VENV)/.dev
+	$(BIN)/python -m pytest -q
+
+## retrain the shipped model (models/default.npz) from the project's corpus
+model: $(VENV)/.core
+	$(BIN)/yaiba train data/corpus.csv --text-col text --label-col label --kind-col kind -o models/default.npz
+
+## evaluate the shipped model on the criticism-vs-attack dev set
+eval: $(VENV)/.core
+	$(BIN)/yaiba eval default $(DATASETS)/criticism_vs_attack/dev.csv --text-col text --label-col label
+
+clean:
+	rm -rf $(VENV) build dist .pytest_cache .hypothesis

@@ -1,0 +1,35 @@
+"""The project's labelled corpus: schema, label and kind sets, no duplicates, minimal pairs."""
+
+from __future__ import annotations
+
+KINDS = {
+    "attack": {"insult", "defamation", "threat", "death_wish", "discrimination", "doxxing", "repost_attack"},
+    "criticism": {"conduct", "performance", "product", "policy", "harsh"},
+    "neutral": {"everyday", "praise", "counter_speech", "victim_report", "self_deprecation", "news", "question"},
+}
+TARGETS = {"individual", "organization", "group", "none"}
+FORMS = {"plain", "polite", "sarcasm", "obfuscated", "slang", "quote", "repost", "question"}
+
+
+def test_schema_and_value_sets(corpus):
+    assert list(corpus.columns) == ["id", "text", "label", "kind", "target", "pair_id", "form"]
+    assert len(corpus) >= 1500
+    assert set(corpus.label) == set(KINDS)
+    for label, kinds in KINDS.items():
+        assert set(corpus.kind[corpus.label == label]) == kinds, label
+    assert set(corpus.target) <= TARGETS
+    assert set(corpus.form) <= FORMS
+    assert corpus.id.is_unique
+
+
+def test_no_text_is_duplicated_or_blank(corpus):
+    stripped = corpus.text.str.strip()
+    assert (stripped != "").all()
+    assert stripped.is_unique
+
+
+def test_minimal_pairs_pair_criticism_with_attack(corpus):
+    paired = corpus[corpus.pair_id != ""]
+    assert len(paired) / len(corpus) >= 0.4
+    for pair_id, group in paired.groupby("pair_id"):
+        assert {"attack", "criticism"} <= set(group.label), pair_id

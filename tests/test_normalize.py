@@ -1,0 +1,54 @@
+"""Normalisation: batch and single paths agree, offsets point back into the input."""
+
+from __future__ import annotations
+
+import unicodedata
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from yaiba.normalize import _nfkc, normalize, normalize_batch, normalize_with_offsets
+
+# arbitrary Unicode, including surrogates, controls and NUL
+any_text = st.text(st.characters(codec=None, min_codepoint=0, max_codepoint=0x10FFFF), max_size=40)
+japanese = st.text(st.sampled_from("あいうえおかがきぎくぐアイウカガｶﾞｼﾈ死ね殺す　 ！？!?ｗw草😡\u200b\u3099\n\t"), max_size=40)
+
+
+@given(st.lists(st.one_of(any_text, japanese), max_size=8))
+@settings(max_examples=300, deadline=None)
+def test_batch_equals_one_by_one(texts):
+    assert normalize_batch(texts) == [normalize(t) for t in texts]
+
+
+@given(st.one_of(any_text, japanese))
+@settings(max_examples=300, deadline=None)
+def test_offsets_twin_gives_the_same_text_and_valid_spans(text):
+    norm, spans = normalize_with_offsets(text)
+    assert norm == normalize(text)
+    assert spans.shape == (len(norm), 2)
+    for a, b in spans:
+        assert 0 <= a < b <= len(text)
+
+
+@given(st.one_of(any_text, japanese))
+@settings(max_examples=300, deadline=None)
+def test_fast_nfkc_equals_unicodedata(text):
+    clean = "".join(c for c in text if not 0xD800 <= ord(c) <= 0xDFFF)
+    assert _nfkc(clean) == unicodedata.normalize("NFKC", clean)
+
+
+def test_width_case_spaces_controls_and_elongation():
+    assert normalize("ＡＢＣ　ｼﾈ！！") == "abc シネ!!"
+    assert normalize("  a \n\n b\t") == "a b"
+    assert normalize("し\u200bね\u200d\ufeff") == "しね"
+    assert normalize("しねええええええ") == "しねえええ"
+    assert normalize("ｗｗｗｗｗｗ") == "www"
+    assert normalize("a\x00b\x07c") == "abc"
+    assert normalize("\ud800x") == "\ufffdx"
+    assert normalize("ｶﾞｷ") == "ガキ"
+
+
+def test_offsets_of_composed_and_removed_characters():
+    norm, spans = normalize_with_offsets("ｶﾞｷ\u200bだ")
+    assert norm == "ガキだ"
+    assert [tuple(s) for s in spans] == [(0, 2), (2, 3), (4, 5)]

@@ -1,0 +1,190 @@
+"""Model files: loading never unpickles, and damaged or hostile files are refused with ModelFormatError."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import pickle
+import zipfile
+
+import numpy as np
+import pytest
+
+import yaiba
+from yaiba import ModelFormatError, persist
+
+
+class _Payload:
+    """Unpickling this creates the file named ``marker``: proof that code ran."""
+
+    def __init__(self, marker: str) -> None:
+        self.marker = marker
+
+    def __reduce__(self):
+        return (open, (self.marker, "w"))
+
+
+def _rewrite(src, dst, *, meta_update=None, recompute=True, extra=None, drop=()):
+    """Copy a model file, changing its metadata and members."""
+    meta, arrays = persist.read(src)
+    meta.update(meta_update or {})
+    for name in drop:
+        arrays.pop(name)
+    if recompute:
+        meta["checksum"] = persist.checksum(meta, arrays)
+    blob = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
+    with zipfile.ZipFile(dst, "w") as zf:
+        for name, arr in {"meta": blob, **arrays}.items():
+            buf = io.BytesIO()
+            np.save(buf, arr)
+            zf.writestr(f"{name}.npy", buf.getvalue())
+        for name, data in (extra or {}).items():
+            zf.writestr(name, data)
+    return dst
+
+
+def test_round_trip_of_a_rewritten_copy_is_accepted(model_path, tmp_path):
+    """The rewriting helper itself produces loadable files, so the refusals below are meaningful."""
+    copy = _rewrite(model_path, tmp_path / "copy.npz")
+    assert yaiba.load(copy).classes_ == yaiba.load(model_path).classes_
+
+
+def test_truncated_file_is_refused(model_path, tmp_path):
+    data = model_path.read_bytes()
+    for cut in (10, len(data) // 2, len(data) - 30):
+        bad = tmp_path / f"cut{cut}.npz"
+        bad.write_bytes(data[:cut])
+        with pytest.raises(ModelFormatError, match=str(bad)):
+            yaiba.load(bad)
+
+
+def test_flipped_byte_is_refused(model_path, tmp_path):
+    data = bytearray(model_path.read_bytes())
+    data[len(data) // 3] ^= 0xFF
+    bad = tmp_path / "flipped.npz"
+    bad.write_bytes(bytes(data))
+    with pytest.raises(ModelFormatError):
+        yaiba.load(bad)
+
+
+def test_tampered_metadata_fails_the_checksum(model_path, tmp_path):
+    meta, _ = persist.read(model_path)
+    heads = meta["heads"]
+    heads["label"]["temperature"] = 0.01
+    bad = _rewrite(model_path, tmp_path / "tampered.npz", meta_update={"heads": heads}, recompute=False)
+    with pytest.raises(ModelFormatError, match="checksum"):
+        yaiba.load(bad)
+
+
+def test_tampered_weights_fail_the_checksum(model_path, tmp_path):
+    meta, arrays = persist.read(model_path)
+    arrays["label.weights"] = arrays["label.weights"] * 2
+    blob = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
+    bad = tmp_path / "weights.npz"
+    np.savez(bad, meta=blob, **arrays)
+    with pytest.raises(ModelFormatError, match="checksum"):
+        yaiba.load(bad)
+
+
+def test_wrong_format_version_is_refused(model_path, tmp_path):
+    bad = _rewrite(model_path, tmp_path / "v99.npz", meta_update={"format_version": 99})
+    with pytest.raises(ModelFormatError, match="version 99"):
+        yaiba.load(bad)
+
+
+def test_other_dictionary_is_refused(model_path, tmp_path):
+    meta, _ = persist.read(model_path)
+    env = meta["environment"]
+    env["dictionary"] = {"name": "unidic-lite", "version": "0.0.1"}
+    bad = _rewrite(model_path, tmp_path / "dic.npz", meta_update={"environment": env})
+    with pytest.raises(ModelFormatError, match="dictionary"):
+        yaiba.load(bad)
+
+
+def test_pickle_file_is_refused_and_runs_nothing(tmp_path):
+    marker = tmp_path / "pwned"
+    bad = tmp_path / "evil.npz"
+    bad.write_bytes(pickle.dumps(_Payload(str(marker))))
+    with pytest.raises(ModelFormatError):
+        yaiba.load(bad)
+    assert not marker.exists()
+    # the payload is real: unpickling it does create the marker
+    pickle.loads(bad.read_bytes()).close()
+    assert marker.exists()
+
+
+def test_pickled_object_array_inside_the_archive_is_refused_and_runs_nothing(model_path, tmp_path):
+    marker = tmp_path / "pwned"
+    meta, arrays = persist.read(model_path)
+    evil = np.empty(1, dtype=object)
+    evil[0] = _Payload(str(marker))
+    arrays["label.weights"] = evil
+    meta["checksum"] = persist.checksum(meta, {k: v for k, v in arrays.items() if k != "label.weights"})
+    bad = tmp_path / "objarray.npz"
+    blob = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
+    np.savez(bad, meta=blob, **arrays)  # np.savez pickles object arrays
+    with pytest.raises(ModelFormatError):
+        yaiba.load(bad)
+    assert not marker.exists()
+
+
+def test_path_traversal_member_is_refused_and_nothing_is_written(model_path, tmp_path):
+    work = tmp_path / "work"
+    work.mkdir()
+    bad = _rewrite(model_path, work / "trav.npz", extra={"../escaped.npy": b"x", "../../x/y.npy": b"y"})
+    before = set(os.listdir(tmp_path)), set(os.listdir(work))
+    with pytest.raises(ModelFormatError, match="unexpected archive member"):
+        yaiba.load(bad)
+    assert (set(os.listdir(tmp_path)), set(os.listdir(work))) == before
+
+
+def test_zip_bomb_is_refused_before_inflating(model_path, tmp_path, monkeypatch):
+    monkeypatch.setattr(persist, "MAX_UNCOMPRESSED", 1000)
+    with pytest.raises(ModelFormatError, match="inflate"):
+        yaiba.load(model_path)
+
+
+def test_missing_metadata_and_garbage(tmp_path, model_path):
+    garbage = tmp_path / "garbage.npz"
+    garbage.write_bytes(os.urandom(4096))
+    with pytest.raises(ModelFormatError, match="not a yaiba model"):
+        yaiba.load(garbage)
+    no_meta = tmp_path / "nometa.npz"
+    np.savez(no_meta, x=np.zeros(3))
+    with pytest.raises(ModelFormatError):
+        yaiba.load(no_meta)
+    dropped = _rewrite(model_path, tmp_path / "nohead.npz", drop=("label.rows",))
+    with pytest.raises(ModelFormatError, match="label"):
+        yaiba.load(dropped)
+
+
+def test_missing_file_is_file_not_found(tmp_path):
+    with pytest.raises(FileNotFoundError, match="nope.npz"):
+        yaiba.load(tmp_path / "nope.npz")
+
+
+def test_load_from_bytes_and_pickling_a_model_ships_the_safe_format(small_model):
+    blob = small_model.to_bytes()
+    again = yaiba.load(blob)
+    np.testing.assert_array_equal(again.score(["テスト"]), small_model.score(["テスト"]))
+    clone = pickle.loads(pickle.dumps(small_model))
+    np.testing.assert_array_equal(clone.score(["テスト"]), small_model.score(["テスト"]))
+
+
+def test_save_is_atomic_and_leaves_no_temporary_files(small_model, tmp_path):
+    path = tmp_path / "m.npz"
+    small_model.save(path)
+    small_model.save(path)  # overwrite in place
+    assert sorted(os.listdir(tmp_path)) == ["m.npz"]
+    assert yaiba.load(path).classes_ == small_model.classes_
+
+
+def test_metadata_records_versions_and_training_summary(model_path):
+    meta, _ = persist.read(model_path)
+    env = meta["environment"]
+    for key in ("yaiba", "scikit-learn", "numpy", "fugashi", "dictionary"):
+        assert key in env
+    assert meta["format_version"] == persist.FORMAT_VERSION
+    assert meta["features"]["normalizer"] >= 1
+    assert meta["info"]["training"]["n_rows"] > 0
