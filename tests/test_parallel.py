@@ -39,3 +39,104 @@ def test_n_jobs_validation():
             assert "n_jobs" in str(exc)
         else:
             raise AssertionError(f"n_jobs={bad} accepted")
+
+
+# -- user code calling yaiba from several threads and processes ------------------------------
+
+ODD = ["", "   ", "\ud800", "し\u200bね", "ｼﾈ", "Ａ\u0301", "👨\u200d👩\u200d👧" * 30, "あ" * 5000]
+
+
+def test_thread_pool_hammering_score_explain_and_predict_proba(small_model, corpus):
+    texts = list(corpus.text[:48]) + ODD
+    score = small_model.score(texts)
+    proba = small_model.predict_proba(texts)
+    explained = {i: small_model.explain(texts[i]) for i in range(0, len(texts), 4)}
+    tasks = []
+    for round_ in range(3):
+        for i in explained:
+            tasks.append(("explain", i))
+        for k in range(0, len(texts), 7):
+            tasks.append(("score", k))
+            tasks.append(("proba", k))
+    rng = np.random.default_rng(0)
+    rng.shuffle(tasks)
+
+    def run(task):
+        what, i = task
+        if what == "explain":
+            return small_model.explain(texts[i])
+        if what == "score":
+            return small_model.score(texts[i : i + 7], batch_size=3)
+        return small_model.predict_proba(texts[i : i + 7], batch_size=2)
+
+    with ThreadPoolExecutor(6) as ex:
+        results = list(ex.map(run, tasks))
+    for (what, i), got in zip(tasks, results):
+        if what == "explain":
+            assert got == explained[i]
+        elif what == "score":
+            np.testing.assert_array_equal(got, score[i : i + 7])
+        else:
+            np.testing.assert_array_equal(got, proba[i : i + 7])
+
+
+def _load_and_score(args):
+    path, texts = args
+    import yaiba
+
+    return yaiba.load(path).score(texts)
+
+
+def test_spawned_user_processes_each_loading_the_model(model_path, small_model, corpus):
+    import multiprocessing as mp
+
+    texts = list(corpus.text[:200]) + ODD
+    parts = [texts[i::3] for i in range(3)]
+    with mp.get_context("spawn").Pool(2) as pool:
+        results = pool.map(_load_and_score, [(str(model_path), p) for p in parts])
+    for part, got in zip(parts, results):
+        np.testing.assert_array_equal(got, small_model.score(part))
+
+
+def _score_in_forked_child(model, texts, n_jobs, queue):
+    queue.put(model.score(texts, batch_size=50, n_jobs=n_jobs))
+
+
+def test_forked_user_processes_score_like_the_parent(small_model, corpus):
+    """fork() copies the parent's tagger and process pool; the child must build its own."""
+    import multiprocessing as mp
+
+    texts = list(corpus.text[:300]) + ODD
+    expected = small_model.score(texts, batch_size=50, n_jobs=2)  # the parent now has a pool
+    ctx = mp.get_context("fork")
+    queue = ctx.Queue()
+    children = [ctx.Process(target=_score_in_forked_child, args=(small_model, texts, n, queue)) for n in (None, 2)]
+    for c in children:
+        c.start()
+    results = [queue.get(timeout=120) for _ in children]
+    for c in children:
+        c.join(timeout=60)
+        assert c.exitcode == 0  # a child that keeps a pool must still exit
+    for got in results:
+        np.testing.assert_array_equal(got, expected)
+    parallel.shutdown()
+
+
+def test_process_pools_never_mix_up_models(small_model, corpus):
+    """A pool belongs to one model: a later model (even one that reuses a dead model's id())
+    and a model scored concurrently from another thread get their own weights."""
+    import yaiba
+
+    other = yaiba.load()
+    texts = list(corpus.text[:120])
+    want = {"small": small_model.score(texts), "other": other.score(texts)}
+    models = {"small": small_model, "other": other}
+    # temporaries of the same type freed one after another: CPython reuses their id()
+    for name in ("small", "other", "small"):
+        got = models[name].with_thresholds({"attack": 0.5}).score(texts, batch_size=30, n_jobs=2)
+        np.testing.assert_array_equal(got, want[name])
+    with ThreadPoolExecutor(2) as ex:
+        results = list(ex.map(lambda n: (n, models[n].score(texts, batch_size=30, n_jobs=2)), ["small", "other"] * 2))
+    for name, got in results:
+        np.testing.assert_array_equal(got, want[name])
+    parallel.shutdown()

@@ -4,16 +4,25 @@ fugashi holds the GIL, so threads do not help; processes do. Workers start from 
 forkserver (spawn where there is none), receive the model once as safe model-file bytes in
 their initializer, and score whole chunks. At most ``2 * n_workers`` chunks are in flight,
 so memory stays flat on endless inputs, and results come back in input order.
+
+One pool is kept between calls for the model that used it last. It holds a reference to
+that model (an ``id()`` alone can be reused by a later model, which would then be scored
+with the old weights), and a pool in use by one thread is never shut down by another: a
+call that finds it busy with a different model gets a private pool for its duration.
 """
 
 from __future__ import annotations
 
 import atexit
 import multiprocessing as mp
+import multiprocessing.util
 import os
+import threading
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
 from itertools import chain, islice
 from typing import TYPE_CHECKING
 
@@ -23,7 +32,19 @@ if TYPE_CHECKING:
     from .model import Model
 
 _worker_model: Model | None = None
-_pool: tuple[int, int, ProcessPoolExecutor] | None = None  # (model id, workers, executor)
+
+
+@dataclass
+class _Pool:
+    model: Model  # a strong reference: the pool's workers hold this model's weights
+    workers: int
+    executor: ProcessPoolExecutor
+    users: int = 0
+
+
+_pool: _Pool | None = None  # the shared pool, kept between calls
+_lock = threading.Lock()
+_forked = False  # set in a child made by os.fork() (e.g. multiprocessing "fork")
 
 
 def resolve_n_jobs(n_jobs: int | None) -> int:
@@ -51,37 +72,82 @@ def _score_chunk(chunk: list[str]) -> np.ndarray:
 
 
 def _context() -> mp.context.BaseContext:
-    if "forkserver" in mp.get_all_start_methods():
+    # a forked child cannot use the forkserver its parent started: spawn there
+    if "forkserver" in mp.get_all_start_methods() and not _forked:
         ctx = mp.get_context("forkserver")
         ctx.set_forkserver_preload(["yaiba.model"])
         return ctx
     return mp.get_context("spawn")
 
 
-def _executor(model: Model, workers: int) -> ProcessPoolExecutor:
-    global _pool
-    if _pool is not None and _pool[0] == id(model) and _pool[1] == workers:
-        return _pool[2]
-    shutdown()
-    executor = ProcessPoolExecutor(
+def _new_executor(model: Model, workers: int) -> ProcessPoolExecutor:
+    return ProcessPoolExecutor(
         max_workers=workers,
         mp_context=_context(),
         initializer=_init_worker,
         initargs=(model.to_bytes(),),
     )
-    _pool = (id(model), workers, executor)
-    return executor
+
+
+@contextmanager
+def _borrow(model: Model, workers: int) -> Iterator[ProcessPoolExecutor]:
+    """A pool whose workers hold ``model``: the shared one if free or already ``model``'s."""
+    global _pool
+    with _lock:
+        pool = _pool
+        if pool is None or not (pool.model is model and pool.workers == workers):
+            if pool is not None and pool.users == 0:
+                pool.executor.shutdown(wait=True, cancel_futures=True)
+                _pool = pool = None
+            if pool is None:
+                _pool = pool = _Pool(model, workers, _new_executor(model, workers))
+                _shutdown_at_exit()
+            else:  # busy with another model in another thread
+                pool = None
+        if pool is not None:
+            pool.users += 1
+    if pool is None:
+        private = _new_executor(model, workers)
+        try:
+            yield private
+        finally:
+            private.shutdown(wait=True, cancel_futures=True)
+        return
+    try:
+        yield pool.executor
+    finally:
+        with _lock:
+            pool.users -= 1
 
 
 def shutdown() -> None:
     """Stop the worker processes (they are restarted on the next parallel call)."""
     global _pool
-    if _pool is not None:
-        _pool[2].shutdown(wait=True, cancel_futures=True)
-        _pool = None
+    with _lock:
+        pool, _pool = _pool, None
+    if pool is not None:
+        pool.executor.shutdown(wait=True, cancel_futures=True)
 
 
+def _shutdown_at_exit() -> None:
+    # a multiprocessing child exits through multiprocessing's finalizers, not atexit, and
+    # joins its children first: without this it would wait forever for the pool's workers
+    global _finalizer_pid
+    if _finalizer_pid != os.getpid():
+        mp.util.Finalize(None, shutdown, exitpriority=100)
+        _finalizer_pid = os.getpid()
+
+
+def _forget_pool_after_fork() -> None:
+    # a forked child inherits the parent's pool object but not its workers or threads
+    global _pool, _lock, _forked
+    _pool, _lock, _forked = None, threading.Lock(), True
+
+
+_finalizer_pid: int | None = None
 atexit.register(shutdown)
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_pool_after_fork)
 
 
 def map_chunks(model: Model, chunks: Iterable[list[str]], n_jobs: int | None = None) -> Iterator[np.ndarray]:
@@ -95,11 +161,11 @@ def map_chunks(model: Model, chunks: Iterable[list[str]], n_jobs: int | None = N
     if len(head) < 2:  # one chunk: a pool would only add start-up time
         yield from (model.proba_chunk(c) for c in head)
         return
-    executor = _executor(model, workers)
-    window: deque[Future] = deque()
-    for chunk in chain(head, it):
-        window.append(executor.submit(_score_chunk, chunk))
-        if len(window) >= 2 * workers:
+    with _borrow(model, workers) as executor:
+        window: deque[Future] = deque()
+        for chunk in chain(head, it):
+            window.append(executor.submit(_score_chunk, chunk))
+            if len(window) >= 2 * workers:
+                yield window.popleft().result()
+        while window:
             yield window.popleft().result()
-    while window:
-        yield window.popleft().result()
