@@ -8,6 +8,7 @@ case no output file is left behind; 141 when the reader of stdout went away (``|
 from __future__ import annotations
 
 import argparse
+import codecs
 import json
 import os
 import signal
@@ -34,6 +35,14 @@ class _Terminated(BaseException):
     """SIGTERM, raised in the main thread so cleanup runs."""
 
 
+def _encoding(name: str) -> str:
+    try:
+        codecs.lookup(name)
+    except LookupError:
+        raise argparse.ArgumentTypeError(f"unknown encoding {name!r} (e.g. utf-8, cp932)") from None
+    return name
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="yaiba", description="Tell criticism from personal attack in Japanese posts.")
     p.add_argument("--version", action="version", version=f"yaiba {__version__}")
@@ -48,7 +57,8 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--in-format", choices=FORMATS, help="input format (default: from the extension; stdin: txt)")
     s.add_argument("--out-format", choices=(*FORMATS[:2], "table"),
                    help="output format (default: from -o's extension, else as the input; text becomes csv)")
-    s.add_argument("--encoding", default="utf-8", help="input encoding, e.g. cp932 for Shift_JIS (default utf-8)")
+    s.add_argument("--encoding", default="utf-8", type=_encoding,
+                   help="input encoding, e.g. cp932 for Shift_JIS (default utf-8)")
     s.add_argument("--prefix", default="", help="prefix for the added columns (if the input already has e.g. 'label')")
     s.add_argument("--batch-size", type=int, default=2048)
     s.add_argument("--n-jobs", type=int, default=None, help="worker processes (-1: every core)")
@@ -63,7 +73,7 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--positive-label", default="attack")
     t.add_argument("-o", "--output", required=True, help="where to write the model (.npz)")
     t.add_argument("--C", type=float, default=None, help="inverse regularisation strength")
-    t.add_argument("--encoding", default="utf-8")
+    t.add_argument("--encoding", default="utf-8", type=_encoding)
 
     e = sub.add_parser("eval", help="evaluate a model on labelled posts")
     e.add_argument("model", help="model file, or 'default' for the shipped model")
@@ -72,7 +82,7 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("--label-col", default="label")
     e.add_argument("--by", metavar="COL", help="also report the share predicted attack per value of COL (e.g. subtype)")
     e.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    e.add_argument("--encoding", default="utf-8")
+    e.add_argument("--encoding", default="utf-8", type=_encoding)
 
     sub.add_parser("info", help="versions of yaiba, the model, the dictionary and libraries")
     return p
@@ -174,6 +184,9 @@ def _score(args: argparse.Namespace) -> int:
             raise UsageError(
                 f"{args.input} already has column(s) {', '.join(clash)}; pass --prefix yaiba_ to name the added ones"
             )
+        if in_fmt == "jsonl" and out_fmt == "csv":
+            print(f"yaiba score: CSV output keeps only the {args.text_col!r} field of JSONL input; "
+                  "use JSONL output to keep every field", file=sys.stderr)
         with _atomic_output(args.output) as out, tqdm(
             unit=" posts", disable=None if args.progress is None else not args.progress, file=sys.stderr
         ) as bar:

@@ -7,11 +7,14 @@ has as many rows as the input.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
+import re
 import json
 import os
 import sys
+from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from itertools import islice
@@ -19,6 +22,14 @@ from typing import IO, Any
 
 FORMATS = ("csv", "jsonl", "txt")
 csv.field_size_limit(2**31 - 1)  # posts of many megabytes are legal input
+
+
+class _StrictExcel(csv.excel):
+    strict = True  # an unterminated quote or text after a closing quote is an error, not a guess
+
+
+class _StrictTab(csv.excel_tab):
+    strict = True
 
 
 class DataError(Exception):
@@ -49,7 +60,15 @@ def detect_format(path: str, explicit: str | None = None) -> str:
 
 
 def open_text(path: str, encoding: str) -> IO[str]:
-    """Open ``path`` (``-`` for stdin) for reading text, with universal newlines kept for CSV."""
+    """Open ``path`` (``-`` for stdin) for reading text, with universal newlines kept for CSV.
+
+    UTF-8 input may start with a byte order mark (Windows tools write one); it is skipped.
+    """
+    try:
+        if codecs.lookup(encoding).name == "utf-8":
+            encoding = "utf-8-sig"
+    except LookupError:
+        raise DataError(f"unknown encoding {encoding!r} (e.g. utf-8, cp932)") from None
     if path == "-":
         return io.TextIOWrapper(sys.stdin.buffer, encoding=encoding, newline="")
     if not os.path.exists(path):
@@ -101,9 +120,9 @@ class Reader:
 
     # -- CSV -------------------------------------------------------------------------------
     def _read_header(self) -> None:
-        self._csv = csv.reader(self._fh, dialect=self._dialect())
+        header_reader = csv.reader(self._fh, dialect=self._dialect())
         try:
-            header = next(self._csv)
+            header = next(header_reader)
         except StopIteration:
             raise DataError(f"{self.path}: empty file, expected a CSV header") from None
         except UnicodeDecodeError as exc:
@@ -111,6 +130,8 @@ class Reader:
                 f"{self.path}: cannot decode the header as {self.encoding}; "
                 "Japanese files are often Shift_JIS: try --encoding cp932"
             ) from exc
+        except csv.Error as exc:
+            raise DataError(f"{self.path}: malformed CSV header: {exc}") from None
         if header and header[0].startswith("\ufeff"):
             header[0] = header[0][1:]
         if self.text_col not in header:
@@ -120,26 +141,54 @@ class Reader:
             )
         self.header = header
         self._text_index = header.index(self.text_col)
+        self._line = header_reader.line_num
 
     def _dialect(self) -> type[csv.Dialect]:
-        return csv.excel_tab if self.path.lower().endswith(".tsv") else csv.excel
+        return _StrictTab if self.path.lower().endswith(".tsv") else _StrictExcel
 
     def _csv_rows(self) -> Iterator[Row]:
+        """One Row per record. A malformed record (unterminated quote, text after a closing
+        quote, NUL byte) becomes an error row for its first line, and the lines it swallowed
+        are read again as records of their own: one stray quote costs one row, not the file."""
         if self.header is None:
             return
         n = len(self.header)
+        pending: deque[tuple[int, str]] = deque()  # lines to read again after an error
+        record: list[tuple[int, str]] = []  # (line number, raw line) of the record being read
+
+        def lines() -> Iterator[str]:
+            while True:
+                if pending:
+                    item = pending.popleft()
+                else:
+                    raw = self._fh.readline()
+                    if not raw:
+                        return
+                    self._line += 1
+                    item = (self._line, raw)
+                record.append(item)
+                yield item[1]
+
+        reader = csv.reader(lines(), dialect=self._dialect())
         while True:
+            record.clear()
             try:
-                rec = next(self._csv)
+                rec = next(reader)
             except StopIteration:
                 return
             except csv.Error as exc:
-                yield Row(self._csv.line_num, [""] * n, None, f"malformed CSV at line {self._csv.line_num}: {exc}")
+                (line, raw), *rest = record
+                reason = "unterminated quote" if "unexpected end of data" in str(exc) else str(exc)
+                yield Row(line, _fit(_loose_fields(raw), n), None, f"malformed CSV at line {line}: {reason}")
+                pending.extendleft(reversed(rest))
+                reader = csv.reader(lines(), dialect=self._dialect())
                 continue
-            line = self._csv.line_num
+            line = record[-1][0]
+            if any("\x00" in raw for _, raw in record):
+                yield Row(line, _fit(rec, n), None, f"malformed CSV at line {record[0][0]}: NUL byte in the record")
+                continue
             if len(rec) != n:
-                fields = (rec + [""] * n)[:n]
-                yield Row(line, fields, None,
+                yield Row(line, _fit(rec, n), None,
                           f"malformed CSV row at line {line}: expected {n} fields, got {len(rec)}")
                 continue
             text = rec[self._text_index]
@@ -160,6 +209,10 @@ class Reader:
             except json.JSONDecodeError as exc:
                 yield Row(line_no, {"raw": line}, None, f"invalid JSON at line {line_no}: {exc.msg}")
                 continue
+            except (ValueError, RecursionError) as exc:  # e.g. a 5000-digit number, [[[[...
+                reason = "nested too deeply" if isinstance(exc, RecursionError) else str(exc).split(";")[0]
+                yield Row(line_no, {"raw": line}, None, f"invalid JSON at line {line_no}: {reason}")
+                continue
             if not isinstance(obj, dict):
                 yield Row(line_no, {"raw": line}, None, f"line {line_no} is not a JSON object")
                 continue
@@ -177,6 +230,19 @@ class Reader:
         for line_no, raw in enumerate(self._fh, start=1):
             text = raw.rstrip("\r\n")
             yield Row(line_no, text, text)
+
+
+def _fit(fields: list[str], n: int) -> list[str]:
+    """Exactly ``n`` cells: padded with empty ones or cut."""
+    return (fields + [""] * n)[:n]
+
+
+def _loose_fields(raw: str) -> list[str]:
+    """Best-effort cells of one malformed CSV line, so its other columns (an id) survive."""
+    try:
+        return next(csv.reader([raw.rstrip("\r\n")]), [])
+    except csv.Error:
+        return [raw.rstrip("\r\n")]
 
 
 class Writer:
@@ -199,13 +265,25 @@ class Writer:
             if not self._started:
                 self._csv.writerow(self._columns())
             for r in rows:
-                base = r.fields if isinstance(r.fields, list) else [r.fields]
-                self._csv.writerow(base + [_cell(r.extra.get(c)) for c in self.added])
+                cells = _base_cells(r, self.text_col) + [_cell(r.extra.get(c)) for c in self.added]
+                try:
+                    self._csv.writerow(cells)
+                except UnicodeEncodeError:  # a lone surrogate (from a JSON escape) cannot be UTF-8
+                    self._csv.writerow([_SURROGATE.sub("\ufffd", c) for c in cells])
         elif self.fmt == "jsonl":
             for r in rows:
-                obj = dict(r.fields) if isinstance(r.fields, dict) else {self.text_col: r.fields}
+                if isinstance(r.fields, dict):
+                    obj = dict(r.fields)
+                elif isinstance(r.fields, list):  # CSV input: its columns by name
+                    obj = dict(zip(self.in_header or [], r.fields))
+                else:
+                    obj = {self.text_col: r.fields}
                 obj.update({c: r.extra.get(c) for c in self.added})
-                self.fh.write(json.dumps(obj, ensure_ascii=False) + "\n")
+                line = json.dumps(obj, ensure_ascii=False) + "\n"
+                try:
+                    self.fh.write(line)
+                except UnicodeEncodeError:  # keep lone surrogates exactly, as JSON escapes
+                    self.fh.write(_SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", line))
         else:  # table, for people
             widths = [6] + [_width(c) for c in self.added] + [0]
             if not self._started:
@@ -214,8 +292,25 @@ class Writer:
                 self._count += 1
                 text = r.text if r.text is not None else ""
                 cells = [str(self._count)] + [_cell(r.extra.get(c), 4) for c in self.added]
-                self.fh.write(_table_line(cells + [_clip(text, 48)], widths) + "\n")
+                line = _table_line(cells + [_clip(text, 48)], widths) + "\n"
+                try:
+                    self.fh.write(line)
+                except UnicodeEncodeError:
+                    self.fh.write(_SURROGATE.sub("\ufffd", line))
         self._started = True
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _base_cells(r: Row, text_col: str) -> list[str]:
+    """The input's own cells of a CSV output row (JSONL input keeps only its text field)."""
+    if isinstance(r.fields, list):
+        return r.fields
+    if isinstance(r.fields, dict):
+        text = r.fields.get(text_col)
+        return [text if isinstance(text, str) else ""]
+    return [r.fields]
 
 
 def _cell(value: Any, digits: int = 6) -> str:
