@@ -6,6 +6,10 @@ import io
 import json
 import os
 import pickle
+import stat
+import subprocess
+import sys
+import tracemalloc
 import zipfile
 
 import numpy as np
@@ -188,3 +192,114 @@ def test_metadata_records_versions_and_training_summary(model_path):
     assert meta["format_version"] == persist.FORMAT_VERSION
     assert meta["features"]["normalizer"] >= 1
     assert meta["info"]["training"]["n_rows"] > 0
+
+
+# -- members that are not plain arrays: links, duplicates, lying headers ---------------------
+
+def _npy_header(shape, descr="<f4", data=b""):
+    buf = io.BytesIO()
+    np.lib.format.write_array_header_1_0(buf, {"descr": descr, "fortran_order": False, "shape": shape})
+    return buf.getvalue() + data
+
+
+def test_symlink_member_is_refused_and_nothing_is_written(model_path, tmp_path):
+    link = zipfile.ZipInfo("label.rows.npy")
+    link.external_attr = (stat.S_IFLNK | 0o777) << 16  # what `zip --symlinks` stores
+    bad = _rewrite(model_path, tmp_path / "link.npz", drop=("label.rows",), extra={link: b"/etc/passwd"})
+    before = sorted(os.listdir(tmp_path))
+    with pytest.raises(ModelFormatError, match="symbolic link"):
+        yaiba.load(bad)
+    assert sorted(os.listdir(tmp_path)) == before
+
+
+def test_duplicate_member_is_refused(model_path, tmp_path):
+    with pytest.warns(UserWarning, match="Duplicate name"):
+        bad = _rewrite(model_path, tmp_path / "dup.npz", extra={"label.weights.npy": _npy_header((0, 3))})
+    with pytest.raises(ModelFormatError, match="appears twice"):
+        yaiba.load(bad)
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        _npy_header((2**31,), data=b"\0" * 16),  # 8 GB declared, 16 bytes held
+        _npy_header((10**6, 10**6)),  # 4 TB declared, nothing held
+        _npy_header((2**62, 2**62)),  # overflows any size type
+        _npy_header((4,), descr="|O", data=b"\0" * 32),  # object dtype: would need pickle
+        _npy_header((-1,)),
+    ],
+    ids=["8GB-with-16-bytes", "4TB-empty", "overflow", "object", "negative"],
+)
+def test_lying_array_header_is_refused_before_allocating(model_path, tmp_path, header):
+    bad = _rewrite(model_path, tmp_path / "shape.npz", drop=("label.weights",), extra={"label.weights.npy": header})
+    tracemalloc.start()
+    try:
+        with pytest.raises(ModelFormatError, match="label.weights.npy"):
+            yaiba.load(bad)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 64 * 2**20  # numpy reports its allocations to tracemalloc
+
+
+HOSTILE_LOADER = r"""
+import json, os, sys
+import yaiba
+from yaiba import ModelFormatError
+yaiba.load(sys.argv[1])  # a good file first: every lazy import happens before the hook
+events = []
+# not "compile": numpy parses .npy headers with ast.literal_eval, which compiles but runs nothing
+WATCH = ("pickle.find_class", "os.system", "subprocess.Popen", "os.exec", "os.posix_spawn", "os.fork",
+         "os.remove", "os.rename", "os.symlink", "os.link", "os.mkdir", "shutil.", "ctypes.", "exec")
+def hook(event, args):
+    if event == "open":
+        path, mode, flags = args
+        if (isinstance(mode, str) and any(c in mode for c in "wax+")) or (
+                isinstance(flags, int) and flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT)):
+            events.append(f"open {path} {mode}")
+    elif event.startswith(WATCH):
+        events.append(event)
+sys.addaudithook(hook)
+refused = []
+for path in sys.argv[2:]:
+    try:
+        yaiba.load(path)
+    except ModelFormatError:
+        refused.append(os.path.basename(path))
+seen = list(events)
+import pickle
+pickle.loads(pickle.dumps(os.path.join))  # controls: the hook does see these
+open(os.devnull, "w").close()
+print(json.dumps({"refused": refused, "events": seen, "control": events[len(seen):]}))
+"""
+
+
+def test_hostile_files_run_nothing_and_write_nothing(model_path, tmp_path):
+    """Each hostile file is refused while an audit hook watches for any file opened for
+    writing, process started, code executed, or class looked up by pickle."""
+    marker = tmp_path / "pwned"
+    files = {}
+    files["pickle.npz"] = tmp_path / "pickle.npz"
+    files["pickle.npz"].write_bytes(pickle.dumps(_Payload(str(marker))))
+    meta, arrays = persist.read(model_path)
+    evil = np.empty(1, dtype=object)
+    evil[0] = _Payload(str(marker))
+    files["objarray.npz"] = tmp_path / "objarray.npz"
+    np.savez(files["objarray.npz"], meta=np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8),
+             **{**arrays, "label.weights": evil})
+    files["trav.npz"] = _rewrite(model_path, tmp_path / "trav.npz", extra={"../x.npy": b"x"})
+    link = zipfile.ZipInfo("label.rows.npy")
+    link.external_attr = (stat.S_IFLNK | 0o777) << 16
+    files["link.npz"] = _rewrite(model_path, tmp_path / "link.npz", drop=("label.rows",), extra={link: b"/etc"})
+    files["shape.npz"] = _rewrite(model_path, tmp_path / "shape.npz", drop=("label.weights",),
+                                  extra={"label.weights.npy": _npy_header((2**31,))})
+    files["cut.npz"] = tmp_path / "cut.npz"
+    files["cut.npz"].write_bytes(model_path.read_bytes()[:-100])
+    done = subprocess.run([sys.executable, "-c", HOSTILE_LOADER, str(model_path), *map(str, files.values())],
+                          capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["control"] == ["pickle.find_class", f"open {os.devnull} w"]
+    assert result["refused"] == list(files)
+    assert result["events"] == []
+    assert not marker.exists()

@@ -1,8 +1,10 @@
 """The model file: numpy arrays and JSON metadata in one zip (.npz), loaded without pickle.
 
-Loading never unpickles and never extracts: member names and sizes are checked before any
-array is read, every array is read with ``allow_pickle=False``, and a SHA-256 over the
-metadata and all arrays must match the one stored. Anything else raises ModelFormatError.
+Loading never unpickles and never extracts: member names, kinds (no links, no duplicates)
+and sizes are checked before any array is read, each array's header must declare a plain
+dtype and exactly the bytes the member holds (so no absurd shape is ever allocated), every
+array is read with ``allow_pickle=False``, and a SHA-256 over the metadata and all arrays
+must match the one stored. Anything else raises ModelFormatError.
 """
 
 from __future__ import annotations
@@ -10,8 +12,10 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import math
 import os
 import re
+import stat
 import tempfile
 import zipfile
 from collections.abc import Mapping
@@ -107,6 +111,8 @@ def read(source: Source) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
             arrays = {}
             for info in infos:
                 with zf.open(info) as fh:
+                    _check_array_header(fh, info, where)
+                with zf.open(info) as fh:
                     arrays[info.filename[:-4]] = np.lib.format.read_array(fh, allow_pickle=False)
     except ModelFormatError:
         raise
@@ -132,16 +138,44 @@ def _name(source: Source) -> str:
 
 def _check_members(infos: list[zipfile.ZipInfo], where: str) -> None:
     total = 0
+    seen: set[str] = set()
     for info in infos:
         if not _MEMBER.match(info.filename):
             raise ModelFormatError(
                 f"{where}: unexpected archive member {info.filename!r}; refusing to read the file"
             )
+        if stat.S_ISLNK(info.external_attr >> 16):
+            raise ModelFormatError(f"{where}: archive member {info.filename!r} is a symbolic link; refusing it")
+        if info.filename in seen:
+            raise ModelFormatError(f"{where}: archive member {info.filename!r} appears twice; refusing it")
+        seen.add(info.filename)
         total += info.file_size
     if total > MAX_UNCOMPRESSED:
         raise ModelFormatError(f"{where}: archive would inflate to {total} bytes; refusing it")
     if "meta.npy" not in {i.filename for i in infos}:
         raise ModelFormatError(f"{where}: no metadata member (meta.npy); not a yaiba model file")
+
+
+def _check_array_header(fh: IO[bytes], info: zipfile.ZipInfo, where: str) -> None:
+    """Refuse a .npy member whose header is not a plain array of exactly the bytes it holds."""
+    version = np.lib.format.read_magic(fh)
+    if version == (1, 0):
+        shape, _, dtype = np.lib.format.read_array_header_1_0(fh)
+    elif version == (2, 0):
+        shape, _, dtype = np.lib.format.read_array_header_2_0(fh)
+    else:
+        raise ModelFormatError(f"{where}: {info.filename}: unsupported .npy version {version}")
+    if dtype.hasobject or dtype.kind not in "biufU" or dtype.itemsize == 0:
+        raise ModelFormatError(f"{where}: {info.filename}: refusing arrays of dtype {dtype}")
+    if any(d < 0 for d in shape):
+        raise ModelFormatError(f"{where}: {info.filename}: negative shape {shape}")
+    declared = math.prod(shape) * dtype.itemsize
+    held = info.file_size - fh.tell()
+    if declared != held:
+        raise ModelFormatError(
+            f"{where}: {info.filename}: header declares shape {shape} of {dtype} "
+            f"({declared} bytes) but the member holds {held} bytes"
+        )
 
 
 def _parse_meta(blob: np.ndarray | None, where: str) -> dict[str, Any]:
