@@ -252,6 +252,9 @@ class Writer:
         self.fh, self.fmt, self.added, self.text_col = fh, fmt, added, text_col
         self.in_header = header
         self._csv = csv.writer(fh, lineterminator="\n") if fmt == "csv" else None
+        # with "\n" as terminator the csv module does not quote a bare "\r", which readers
+        # take for a line end: rows holding one are written with every cell quoted
+        self._csv_quoted = csv.writer(fh, lineterminator="\n", quoting=csv.QUOTE_ALL)
         self._started = False
         self._count = 0
 
@@ -266,10 +269,11 @@ class Writer:
                 self._csv.writerow(self._columns())
             for r in rows:
                 cells = _base_cells(r, self.text_col) + [_cell(r.extra.get(c)) for c in self.added]
+                writer = self._csv_quoted if any("\r" in c for c in cells) else self._csv
                 try:
-                    self._csv.writerow(cells)
+                    writer.writerow(cells)
                 except UnicodeEncodeError:  # a lone surrogate (from a JSON escape) cannot be UTF-8
-                    self._csv.writerow([_SURROGATE.sub("\ufffd", c) for c in cells])
+                    writer.writerow([_SURROGATE.sub("\ufffd", c) for c in cells])
         elif self.fmt == "jsonl":
             for r in rows:
                 if isinstance(r.fields, dict):
@@ -279,7 +283,7 @@ class Writer:
                 else:
                     obj = {self.text_col: r.fields}
                 obj.update({c: r.extra.get(c) for c in self.added})
-                line = json.dumps(obj, ensure_ascii=False) + "\n"
+                line = json.dumps(obj, ensure_ascii=False).translate(_LINE_BREAKS) + "\n"
                 try:
                     self.fh.write(line)
                 except UnicodeEncodeError:  # keep lone surrogates exactly, as JSON escapes
@@ -301,6 +305,8 @@ class Writer:
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
+# valid raw in JSON, but str.splitlines() and older JavaScript break lines there: escape them
+_LINE_BREAKS = {0x85: "\\u0085", 0x2028: "\\u2028", 0x2029: "\\u2029"}
 
 
 def _base_cells(r: Row, text_col: str) -> list[str]:

@@ -19,6 +19,7 @@ from .errors import TokenizerError
 
 MAX_CHUNK = 2048
 _SENTENCE_END = re.compile(r"[。．.!?！？\n]+ ?")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _local = threading.local()
 
 
@@ -80,15 +81,26 @@ def chunks(text: str, limit: int = MAX_CHUNK) -> list[str]:
     return pieces
 
 
+def _parse(parse, text: str) -> str:
+    """MeCab on one piece. It reads a UTF-8 C string: a NUL would silently end the text
+    there (becomes a space) and a lone surrogate cannot be encoded (becomes U+FFFD)."""
+    if "\x00" in text:
+        text = text.replace("\x00", " ")
+    try:
+        return parse(text)
+    except UnicodeEncodeError:
+        return parse(_SURROGATE.sub("\ufffd", text))
+
+
 def wakati(text: str) -> str:
-    """Space-separated surface forms of ``text`` (already normalised)."""
+    """Space-separated surface forms of ``text`` (normalised text in the pipeline; any str works)."""
     parse = _tagger().parse
     if len(text) <= MAX_CHUNK:
-        return parse(text)
-    return " ".join(p for p in (parse(c) for c in chunks(text)) if p)
+        return _parse(parse, text)
+    return " ".join(p for p in (_parse(parse, c) for c in chunks(text)) if p)
 
 
 def wakati_batch(texts: Sequence[str]) -> list[str]:
     """:func:`wakati` over many texts, with one Tagger lookup."""
     parse = _tagger().parse
-    return [parse(t) if len(t) <= MAX_CHUNK else wakati(t) for t in texts]
+    return [_parse(parse, t) if len(t) <= MAX_CHUNK else wakati(t) for t in texts]
