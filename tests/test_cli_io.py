@@ -226,3 +226,20 @@ def test_interrupted_run_leaves_no_partial_output(model_path, tmp_path, sig, cod
     assert word in proc.stderr.read().decode()
     assert out.read_text(encoding="utf-8") == "the previous complete result\n"
     assert sorted(os.listdir(tmp_path)) == ["out.csv"]
+
+
+def test_line_breaks_inside_posts_do_not_split_output_rows(model_path, tmp_path):
+    """A bare CR, NEL, LINE/PARAGRAPH SEPARATOR inside a post stay inside its output row,
+    for csv readers and for JSONL consumers that split with str.splitlines()."""
+    texts = ["a\rb", "c\x85d", "e\u2028f\u2029g", "h\r\ni"]
+    src = tmp_path / "in.csv"
+    with open(src, "w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerows([("id", "text"), *enumerate(texts)])
+    for fmt in ("csv", "jsonl"):
+        out = tmp_path / f"out.{fmt}"
+        assert main(["score", str(src), "-o", str(out), "--model", str(model_path)]) == 0
+        if fmt == "csv":
+            assert [r["text"] for r in _rows(out)] == texts
+        else:
+            lines = out.read_text(encoding="utf-8").splitlines()
+            assert [json.loads(x)["text"] for x in lines] == texts
