@@ -10,9 +10,9 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-import re
 import json
 import os
+import re
 import sys
 from collections import deque
 from collections.abc import Iterator
