@@ -14,6 +14,7 @@ from . import persist
 from .errors import ModelFormatError
 from .estimator import AttackClassifier, softmax
 from .features import Featurizer
+from .lexicon import Lexicon
 from .validation import check_labels, check_texts
 
 DEFAULT_BATCH = 2048
@@ -184,6 +185,10 @@ class Model:
             heads[head] = _head_meta(est)
             for k, v in _head_arrays(est).items():
                 arrays[f"{head}.{k}"] = v
+        lexicon = self.featurizer.lexicon
+        if lexicon is not None:
+            arrays["lexicon.terms"] = np.asarray(lexicon.terms, dtype=str)
+            arrays["lexicon.categories"] = np.asarray(lexicon.categories, dtype=str)
         meta = {
             "environment": persist.environment(),
             "features": _featurizer_meta(self.featurizer),
@@ -264,6 +269,8 @@ def _featurizer_meta(f: Featurizer) -> dict[str, Any]:
         "word_ngrams": list(f.word_ngrams),
         "char_ngrams": list(f.char_ngrams),
         "normalizer": f.normalizer,
+        "lexicon": f.lexicon is not None,
+        "lexicon_weight": f.lexicon_weight,
         "hash": "splitmix64-poly-v1",
     }
 
@@ -298,11 +305,19 @@ def _restore_head(head: str, meta: Mapping[str, Any], arrays: Mapping[str, np.nd
         params["word_ngrams"] = tuple(params["word_ngrams"])
         params["char_ngrams"] = tuple(params["char_ngrams"])
         est = AttackClassifier(**params)
+        lexicon = None
+        if fmeta.get("lexicon"):
+            terms, cats = arrays["lexicon.terms"], arrays["lexicon.categories"]
+            if terms.dtype.kind != "U" or cats.dtype.kind != "U" or terms.shape != cats.shape:
+                raise ModelFormatError(f"{where}: lexicon arrays are inconsistent")
+            lexicon = Lexicon(tuple(terms.tolist()), tuple(cats.tolist()))
         featurizer = Featurizer(
             n_features=int(fmeta["n_features"]),
             word_ngrams=tuple(fmeta["word_ngrams"]),
             char_ngrams=tuple(fmeta["char_ngrams"]),
             normalizer=int(fmeta["normalizer"]),
+            lexicon=lexicon,
+            lexicon_weight=float(fmeta.get("lexicon_weight", 1.0)),
         )
         if fmeta.get("hash") != "splitmix64-poly-v1":
             raise ModelFormatError(f"{where}: unknown feature hash {fmeta.get('hash')!r}")
@@ -378,6 +393,7 @@ def train(
     *,
     kinds: Iterable[object] | None = None,
     positive_label: str = POSITIVE,
+    sample_weight: Iterable[float] | None = None,
     info: Mapping[str, Any] | None = None,
     **options: Any,
 ) -> Model:
@@ -392,12 +408,19 @@ def train(
         None/'' allowed there). Trains the second head behind :meth:`Model.predict_kind`.
     positive_label : str
         The class :meth:`Model.score` returns the probability of. For labels "0"/"1" use "1".
+    sample_weight : optional
+        A weight per post (e.g. to balance sources); used by both heads.
     **options
         Parameters of :class:`AttackClassifier` (``C``, ``char_ngrams``, ...).
     """
     items = check_texts(texts)
     y = check_labels(labels, len(items))
-    est = AttackClassifier(**options).fit(items, y)
+    weights = None
+    if sample_weight is not None:
+        weights = np.asarray(list(sample_weight), dtype=np.float64)
+        if weights.shape != (len(items),) or not np.all(np.isfinite(weights)) or (weights < 0).any():
+            raise ValueError(f"sample_weight must hold {len(items)} finite non-negative numbers")
+    est = AttackClassifier(**options).fit(items, y, sample_weight=weights)
     kind_est = None
     if kinds is not None:
         kind_list = list(kinds)
@@ -409,7 +432,8 @@ def train(
             raise ValueError(f"kinds[{missing[0]}] is missing for a {positive_label!r} row")
         kind_y = [kind_list[i] for i in rows]
         if len(set(kind_y)) >= 2:
-            kind_est = AttackClassifier(**options).fit([items[i] for i in rows], kind_y)
+            kind_w = None if weights is None else weights[rows]
+            kind_est = AttackClassifier(**options).fit([items[i] for i in rows], kind_y, sample_weight=kind_w)
     summary = {
         "n_rows": len(items),
         "label_counts": {str(c): int((y == c).sum()) for c in est.classes_},
