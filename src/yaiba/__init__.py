@@ -10,10 +10,13 @@ from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 
+from .crossval import CrossValidation, cross_validate
 from .errors import ModelFormatError, TokenizerError, YaibaError
 from .estimator import AttackClassifier
+from .evaluate import EvaluationReport, evaluate
 from .explain import Evidence, Explanation
 from .model import Model, load, train
+from .thresholds import ThresholdChoice, threshold_for_precision
 
 try:
     __version__ = version("yaiba")
@@ -22,13 +25,19 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree
 
 __all__ = [
     "AttackClassifier",
+    "CrossValidation",
+    "EvaluationReport",
     "Evidence",
     "Explanation",
     "Model",
     "ModelFormatError",
+    "ThresholdChoice",
     "TokenizerError",
     "YaibaError",
     "__version__",
+    "cross_validate",
+    "evaluate",
     "load",
+    "threshold_for_precision",
     "train",
 ]

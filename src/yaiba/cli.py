@@ -63,6 +63,9 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--positive-label", default="attack")
     t.add_argument("-o", "--output", required=True, help="where to write the model (.npz)")
     t.add_argument("--C", type=float, default=None, help="inverse regularisation strength")
+    t.add_argument("--target-precision", type=float, metavar="P",
+                   help="store the threshold on P(positive) reaching precision P on out-of-fold predictions")
+    t.add_argument("--cv-folds", type=int, default=5, help="folds for --target-precision (default 5)")
     t.add_argument("--encoding", default="utf-8")
 
     e = sub.add_parser("eval", help="evaluate a model on labelled posts")
@@ -72,6 +75,13 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("--label-col", default="label")
     e.add_argument("--by", metavar="COL", help="also report the share predicted attack per value of COL (e.g. subtype)")
     e.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    e.add_argument("--target-precision", type=float, metavar="P",
+                   help="find the threshold on P(attack) reaching precision P, and the recall it keeps")
+    e.add_argument("--report", metavar="DIR", help="write PNG plots, index.html and report.json to DIR")
+    e.add_argument("--worst", type=int, default=10, metavar="N", help="explain the N most confident errors (default 10)")
+    e.add_argument("--binary", action="store_true",
+                   help="score attack versus rest (labels other than the positive one count as 'not_attack')")
+    e.add_argument("--threshold", type=float, help="predict attack when P(attack) >= this (overrides the model's)")
     e.add_argument("--encoding", default="utf-8")
 
     sub.add_parser("info", help="versions of yaiba, the model, the dictionary and libraries")
@@ -245,34 +255,80 @@ def _train(args: argparse.Namespace) -> int:
         kinds += k
         sources.append({"path": os.path.basename(path), "rows": len(t)})
     options = {} if args.C is None else {"C": args.C}
+    info: dict = {"sources": sources}
+    threshold = None
+    if args.target_precision is not None:
+        threshold, info["threshold"] = _fit_threshold(texts, labels, args, options)
     model = train(
         texts,
         labels,
         kinds=kinds if args.kind_col else None,
         positive_label=args.positive_label,
-        info={"sources": sources},
+        info=info,
         **options,
     )
+    if threshold is not None:
+        model = model.with_thresholds({args.positive_label: threshold})
     model.save(args.output)
     print(f"wrote {args.output}: {len(texts)} posts, classes {', '.join(model.classes_)}", file=sys.stderr)
     return EXIT_OK
 
 
-def _eval(args: argparse.Namespace) -> int:
-    from .metrics import classification_metrics, format_metrics, group_shares
+def _fit_threshold(texts: list[str], labels: list[str], args: argparse.Namespace, options: dict) -> tuple[float, dict]:
+    """The threshold on out-of-fold P(positive) reaching --target-precision, and its record."""
+    from .crossval import cross_validate
 
+    target, positive = args.target_precision, args.positive_label
+    if not 0.0 < target <= 1.0:
+        raise UsageError("--target-precision must be in (0, 1]")
+    if args.cv_folds < 2:
+        raise UsageError("--cv-folds must be >= 2")
+    if positive not in set(labels):
+        raise UsageError(f"--target-precision: no row is labelled {positive!r} (set --positive-label)")
+    cv = cross_validate(texts, labels, args.cv_folds, positive_label=positive, **options)
+    choice = cv.threshold_for_precision(target)
+    if not choice.reached:
+        raise YaibaError(
+            f"no threshold on out-of-fold P({positive}) reaches precision {target:g} "
+            f"(best {choice.best_precision:.3f} at {choice.best_threshold:.4f}); no model written"
+        )
+    print(
+        f"threshold for {positive}: P >= {choice.threshold:.4f} (out-of-fold precision {choice.precision:.3f}, "
+        f"recall {choice.recall:.3f}, {args.cv_folds}-fold cross-validation)",
+        file=sys.stderr,
+    )
+    return choice.threshold, {"label": positive, "folds": args.cv_folds, **choice.to_dict()}
+
+
+def _eval(args: argparse.Namespace) -> int:
+    from .evaluate import evaluate
+    from .metrics import group_shares
+
+    if args.target_precision is not None and not 0.0 < args.target_precision <= 1.0:
+        raise UsageError("--target-precision must be in (0, 1]")
+    if args.threshold is not None and not 0.0 <= args.threshold <= 1.0:
+        raise UsageError("--threshold must be between 0 and 1")
+    if args.worst < 0:
+        raise UsageError("--worst must be >= 0")
     model = _load(args.model)
+    if args.threshold is not None:
+        model = model.with_thresholds({model.positive_label or model.classes_[-1]: args.threshold})
     texts, labels, groups = _read_labelled(args.data, args.text_col, args.label_col, args.by, args.encoding)
-    proba = model.predict_proba(texts)
-    pred = model.labels_from_proba(proba)
-    m = classification_metrics(labels, pred, proba, model.classes_, model.positive_label)
+    report = evaluate(model, texts, labels, target_precision=args.target_precision, worst=args.worst,
+                      binary=args.binary)
     if args.by:
-        m["group_col"] = args.by
-        m["by_group"] = group_shares(groups, pred)
+        report.metrics["group_col"] = args.by
+        report.metrics["by_group"] = group_shares(groups, report.predicted)
+    if args.report:
+        try:
+            html = report.save(args.report)
+        except ImportError as exc:
+            raise YaibaError(str(exc)) from None
+        print(f"wrote {html}", file=sys.stderr)
     if args.json:
-        print(json.dumps(m, ensure_ascii=False, indent=1))
+        print(json.dumps(report.to_dict(curves=False), ensure_ascii=False, indent=1))
     else:
-        print(format_metrics(m, model.positive_label))
+        print(report)
     return EXIT_OK
 
 
