@@ -26,9 +26,9 @@ demo: $(VENV)/.core
 test: $(VENV)/.dev
 	$(BIN)/python -m pytest -q
 
-## retrain the shipped model (models/default.npz) from the project's corpus
+## retrain the shipped model (models/default.npz): project corpus + inspection_ai + rtp_lx
 model: $(VENV)/.core
-	$(BIN)/yaiba train data/corpus.csv --text-col text --label-col label --kind-col kind -o models/default.npz
+	$(BIN)/yaiba build-model --datasets $(DATASETS) --corpus data/corpus.csv -o models/default.npz
 
 ## evaluate the shipped model on the criticism-vs-attack dev set
 eval: $(VENV)/.core

@@ -52,6 +52,8 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--prefix", default="", help="prefix for the added columns (if the input already has e.g. 'label')")
     s.add_argument("--batch-size", type=int, default=2048)
     s.add_argument("--n-jobs", type=int, default=None, help="worker processes (-1: every core)")
+    s.add_argument("--cache", type=int, default=0, metavar="N",
+                   help="remember the scores of the last N distinct posts (repeated posts cost nothing)")
     s.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                    help="progress bar on stderr (default: when stderr is a terminal)")
 
@@ -84,6 +86,12 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("--threshold", type=float, help="predict attack when P(attack) >= this (overrides the model's)")
     e.add_argument("--encoding", default="utf-8")
 
+    b = sub.add_parser("build-model", help="train the shipped default model by its recipe (see models/README.md)")
+    b.add_argument("--datasets", default=os.environ.get("YAIBA_DATASETS"),
+                   help="folder of the public datasets (default: $YAIBA_DATASETS)")
+    b.add_argument("--corpus", default="data/corpus.csv")
+    b.add_argument("-o", "--output", default="models/default.npz")
+
     sub.add_parser("info", help="versions of yaiba, the model, the dictionary and libraries")
     return p
 
@@ -101,7 +109,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError:  # not the main thread
         old = None
     try:
-        return {"score": _score, "train": _train, "eval": _eval, "info": _info}[args.command](args)
+        commands = {"score": _score, "train": _train, "eval": _eval, "build-model": _build_model, "info": _info}
+        return commands[args.command](args)
     except UsageError as exc:
         print(f"yaiba {args.command}: usage error: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -167,7 +176,11 @@ def _score(args: argparse.Namespace) -> int:
     ) or ("csv" if in_fmt == "txt" else in_fmt)
     if out_fmt == "txt":
         out_fmt = "csv"
+    if args.cache < 0:
+        raise UsageError("--cache must be >= 0")
     model = _load(args.model)
+    if args.cache:
+        model = model.with_cache(args.cache)
     positive = model.positive_label or model.classes_[-1]
     if args.threshold is not None:
         model = model.with_thresholds({positive: args.threshold})
@@ -202,9 +215,11 @@ def _score_rows(model, rows: list[Row], positive: str, prob_cols: list[str], p: 
     if ok:
         proba = model.predict_proba([r.text for r in ok], n_jobs=n_jobs)
         labels = model.labels_from_proba(proba)
-        kinds = [None] * len(ok)
-        if model.kinds_:
-            kinds = model.predict_kind([r.text for r in ok])
+        kinds: list[str | None] = [None] * len(ok)
+        if model.kinds_:  # kinds only for the rows called attacks
+            hit = [i for i, lab in enumerate(labels) if lab == model.positive_label]
+            for i, kind in zip(hit, model.kind_of([ok[i].text for i in hit])):
+                kinds[i] = kind
         order = [positive] + [c for c in model.classes_ if c != positive]
         cols = [model.classes_.index(c) for c in order]
         for r, row_p, lab, kind in zip(ok, proba, labels, kinds):
@@ -329,6 +344,28 @@ def _eval(args: argparse.Namespace) -> int:
         print(json.dumps(report.to_dict(curves=False), ensure_ascii=False, indent=1))
     else:
         print(report)
+    return EXIT_OK
+
+
+def _build_model(args: argparse.Namespace) -> int:
+    from . import recipe
+
+    if not args.datasets:
+        raise UsageError("pass --datasets DIR or set YAIBA_DATASETS")
+    model = recipe.build(args.corpus, args.datasets)
+    model.info["metrics"] = recipe.measure(model, args.datasets)
+    model.save(args.output)
+    m = model.info["metrics"]
+    dev = m["dev"]
+    print(
+        f"wrote {args.output}\n"
+        f"dev: macro-F1 {dev['macro_f1']:.3f}, attack F1 {dev['per_class']['attack']['f1']:.3f}, "
+        f"criticism predicted attack {dev['per_class']['criticism']['predicted_attack']:.3f}\n"
+        f"rtp_lx held out: ROC-AUC {m['rtp_lx_holdout']['roc_auc']:.3f}\n"
+        f"nishika: PR-AUC {m['nishika']['pr_auc_attack']:.3f} (attack), "
+        f"{m['nishika'].get('pr_auc_group_attack', float('nan')):.3f} (group attack)",
+        file=sys.stderr,
+    )
     return EXIT_OK
 
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from .lexicon import MAX_LEN, Lexicon
+from .lexicon import MAX_LEN, Lexicon, prefilter_slot
 from .normalize import SEP, normalize_batch, normalize_with_offsets
 from .tokenizer import MAX_CHUNK, wakati, wakati_batch
 
@@ -44,6 +44,7 @@ _CLOSE = np.array([ord(c) for c in "」』"], dtype=np.uint64)
 _CONJUNCTIONS = (
     ("second_person", ("insult", "death_wish", "threat")),
     ("identity", ("insult", "dehumanizing", "death_wish", "threat", "discrimination")),
+    ("negation", ("insult", "death_wish", "threat")),
 )
 
 WORD, CHAR, LEX = 0, 1, 2
@@ -208,8 +209,10 @@ def _lex_occurrences(tc: _TokenChars | None, lex: Lexicon, mask: np.uint64, n_do
             g = g[:-1] * _P + tc.cp[n - 1 :]
         if n not in tables or len(g) == 0:
             continue
-        keys, cats = tables[n]
-        cand = np.flatnonzero(tc.starts[: m - n + 1] & tc.ends[n - 1 :] & (tc.doc[: m - n + 1] == tc.doc[n - 1 :]))
+        keys, cats, maybe = tables[n]
+        cand = np.flatnonzero(tc.starts[: m - n + 1] & tc.ends[n - 1 :])
+        cand = cand[maybe[prefilter_slot(g[cand])]]
+        cand = cand[tc.doc[cand] == tc.doc[cand + n - 1]]
         if len(cand) == 0:
             continue
         h = g[cand]

@@ -19,7 +19,7 @@ import numpy as np
 
 from .normalize import normalize
 
-MIN_LEN, MAX_LEN = 1, 9
+MIN_LEN, MAX_LEN = 1, 9  # terms outside these lengths (in characters) are not matched
 
 
 @dataclass(frozen=True)
@@ -46,8 +46,9 @@ class Lexicon:
     def category_names(self) -> tuple[str, ...]:
         return tuple(sorted(set(self.categories)))
 
-    def tables(self, base: np.uint64) -> dict[int, tuple[np.ndarray, np.ndarray]]:
-        """For each term length: sorted term hashes and, aligned, their category ids."""
+    def tables(self, base: np.uint64) -> dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        """For each term length: sorted term hashes, their category ids, and a 2**16-slot
+        prefilter (:func:`prefilter_slot`) that rules most non-terms out with one lookup."""
         if not self._tables:
             names = {c: i for i, c in enumerate(self.category_names)}
             by_len: dict[int, list[tuple[int, int]]] = {}
@@ -58,11 +59,19 @@ class Lexicon:
                 by_len.setdefault(len(term), []).append((h, names[cat]))
             for n, items in by_len.items():
                 items.sort()
-                self._tables[n] = (
-                    np.array([h for h, _ in items], dtype=np.uint64),
-                    np.array([c for _, c in items], dtype=np.int64),
-                )
+                keys = np.array([h for h, _ in items], dtype=np.uint64)
+                maybe = np.zeros(1 << 16, dtype=bool)
+                maybe[prefilter_slot(keys)] = True
+                self._tables[n] = (keys, np.array([c for _, c in items], dtype=np.int64), maybe)
         return self._tables
+
+
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+
+
+def prefilter_slot(h: np.ndarray) -> np.ndarray:
+    """16 bits of a hash by Fibonacci hashing (the top bits of h times the golden ratio)."""
+    return ((h * _GOLDEN) >> np.uint64(48)).astype(np.intp)
 
 
 @cache

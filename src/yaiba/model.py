@@ -13,6 +13,7 @@ import numpy as np
 from . import persist
 from .errors import ModelFormatError
 from .estimator import AttackClassifier, softmax
+from .cache import ProbaCache
 from .features import Featurizer
 from .lexicon import Lexicon
 from .validation import check_labels, check_texts
@@ -46,6 +47,7 @@ class Model:
         positive_label: str | None = POSITIVE,
         thresholds: Mapping[str, float] | None = None,
         info: Mapping[str, Any] | None = None,
+        cache_size: int = 0,
     ) -> None:
         self.estimator = estimator
         self.kind_estimator = kind_estimator
@@ -55,6 +57,7 @@ class Model:
         self.positive_label = positive_label
         self.thresholds = _check_thresholds(thresholds or {}, classes)
         self.info: dict[str, Any] = dict(info or {})
+        self.cache = ProbaCache(cache_size) if cache_size else None
 
     # -- description -----------------------------------------------------------------------
     @property
@@ -90,9 +93,21 @@ class Model:
         return np.vstack(parts)
 
     def proba_chunk(self, texts: list[str]) -> np.ndarray:
-        """Probabilities of one validated chunk, in this process."""
-        matrix = self.featurizer.transform(texts)
-        return self.estimator.proba_from_matrix(matrix)
+        """Probabilities of one validated chunk, in this process (through the cache if on)."""
+        norm = self.featurizer.normalize(texts)
+        if self.cache is None:
+            return self.estimator.proba_from_matrix(self.featurizer.transform_normalized(norm))
+        rows = self.cache.lookup(norm)
+        missing = sorted({t for t, r in zip(norm, rows) if r is None})
+        self.cache.count(hits=len(norm) - len(missing), misses=len(missing))
+        if missing:
+            fresh = self.estimator.proba_from_matrix(self.featurizer.transform_normalized(missing))
+            self.cache.store(missing, fresh)
+            by_text = dict(zip(missing, fresh))
+            rows = [by_text[t] if r is None else r for t, r in zip(norm, rows)]
+        if not rows:
+            return np.zeros((0, len(self.classes_)), dtype=np.float32)
+        return np.vstack(rows)
 
     def score(
         self, texts: Iterable[str], *, batch_size: int = DEFAULT_BATCH, n_jobs: int | None = None
@@ -128,19 +143,41 @@ class Model:
 
     def predict_kind(self, texts: Iterable[str], *, batch_size: int = DEFAULT_BATCH) -> list[str | None]:
         """Attack kind of each post predicted ``attack``; None for the others."""
+        items = check_texts(texts)
+        labels = self.predict(items, batch_size=batch_size)
+        attacks = [t for t, lab in zip(items, labels) if lab == self.positive_label]
+        kinds = iter(self.kind_of(attacks, batch_size=batch_size))
+        return [next(kinds) if lab == self.positive_label else None for lab in labels]
+
+    def kind_of(self, texts: Iterable[str], *, batch_size: int = DEFAULT_BATCH) -> list[str]:
+        """The most likely attack kind of each post, assuming it is an attack."""
         if self.kind_estimator is None:
             raise ValueError("this model has no kind head; train it with kinds=...")
         items = check_texts(texts)
-        out: list[str | None] = []
+        out: list[str] = []
         for i in range(0, len(items), batch_size):
-            chunk = items[i : i + batch_size]
-            matrix = self.featurizer.transform(chunk)
-            labels = self.labels_from_proba(self.estimator.proba_from_matrix(matrix))
-            kinds = self.kind_estimator.classes_[
-                np.argmax(self.kind_estimator.logits_from_matrix(matrix), axis=1)
-            ]
-            out.extend(str(k) if lab == self.positive_label else None for lab, k in zip(labels, kinds))
+            logits = self.kind_estimator.logits_from_matrix(self.featurizer.transform(items[i : i + batch_size]))
+            out.extend(str(k) for k in self.kind_estimator.classes_[np.argmax(logits, axis=1)])
         return out
+
+    def predict_kind_proba(self, texts: Iterable[str], *, batch_size: int = DEFAULT_BATCH) -> np.ndarray:
+        """Joint probabilities P(attack and kind), float32 (n, len(kinds_)); rows sum to P(attack).
+
+        Column ``kinds_.index("discrimination")`` is the probability of a group attack, the
+        score to rank by for hate-speech tasks.
+        """
+        if self.kind_estimator is None:
+            raise ValueError("this model has no kind head; train it with kinds=...")
+        col = self._positive_column()
+        items = check_texts(texts)
+        out = []
+        for i in range(0, len(items), batch_size):
+            matrix = self.featurizer.transform(items[i : i + batch_size])
+            p_attack = self.estimator.proba_from_matrix(matrix)[:, col]
+            out.append(softmax(self.kind_estimator.logits_from_matrix(matrix)) * p_attack[:, None])
+        if not out:
+            return np.zeros((0, len(self.kinds_)), dtype=np.float32)
+        return np.vstack(out)
 
     def _positive_column(self) -> int:
         if self.positive_label is None:
@@ -161,19 +198,37 @@ class Model:
         return explain(self, text, top=top, label=label)
 
     # -- thresholds ------------------------------------------------------------------------
+    def with_cache(self, maxsize: int = 65536) -> Model:
+        """A copy of this model that remembers the probabilities of the last ``maxsize``
+        distinct posts (after normalisation); ``maxsize=0`` turns the cache off.
+
+        Worth it when posts repeat (spam waves, copy-paste attacks); see benchmarks/cache.py.
+        Each worker process of ``n_jobs`` keeps its own cache.
+        """
+        return self._copy(cache_size=maxsize)
+
     def with_thresholds(self, thresholds: Mapping[str, float]) -> Model:
         """A copy of this model whose :meth:`predict` uses ``thresholds`` (class -> min probability).
 
         Classes are checked in the order given: the first whose probability reaches its
         threshold wins; otherwise the most probable class without a threshold.
         """
-        return Model(
-            self.estimator,
-            kind_estimator=self.kind_estimator,
-            positive_label=self.positive_label,
-            thresholds=thresholds,
-            info=self.info,
-        )
+        return self._copy(thresholds=thresholds)
+
+    @property
+    def cache_size(self) -> int:
+        return self.cache.maxsize if self.cache is not None else 0
+
+    def _copy(self, **changes: Any) -> Model:
+        settings = {
+            "kind_estimator": self.kind_estimator,
+            "positive_label": self.positive_label,
+            "thresholds": self.thresholds,
+            "info": self.info,
+            "cache_size": self.cache_size,
+        }
+        settings.update(changes)
+        return Model(self.estimator, **settings)
 
     # -- persistence -----------------------------------------------------------------------
     def _meta_and_arrays(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
@@ -211,11 +266,12 @@ class Model:
 
     def __reduce__(self):
         # pickling a Model (e.g. to a worker process) ships the safe file format
-        return (_from_bytes, (self.to_bytes(),))
+        return (_from_bytes, (self.to_bytes(), self.cache_size))
 
 
-def _from_bytes(blob: bytes) -> Model:
-    return load(blob)
+def _from_bytes(blob: bytes, cache_size: int = 0) -> Model:
+    model = load(blob)
+    return model.with_cache(cache_size) if cache_size else model
 
 
 def _chunks(texts: Iterable[str], size: int) -> Iterator[list[str]]:
