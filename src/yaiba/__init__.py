@@ -14,6 +14,8 @@ from .errors import ModelFormatError, TokenizerError, YaibaError
 from .estimator import AttackClassifier
 from .explain import Evidence, Explanation
 from .model import Model, load, train
+from .reasons import Phrase, Reason
+from .support import HelpResource, help_resources
 
 try:
     __version__ = version("yaiba")
@@ -24,11 +26,15 @@ __all__ = [
     "AttackClassifier",
     "Evidence",
     "Explanation",
+    "HelpResource",
     "Model",
     "ModelFormatError",
+    "Phrase",
+    "Reason",
     "TokenizerError",
     "YaibaError",
     "__version__",
+    "help_resources",
     "load",
     "train",
 ]
