@@ -14,6 +14,7 @@ from .errors import ModelFormatError, TokenizerError, YaibaError
 from .estimator import AttackClassifier
 from .explain import Evidence, Explanation
 from .model import Model, load, train
+from .nudging import Nudge, nudge
 from .reasons import Phrase, Reason
 from .support import HelpResource, help_resources
 
@@ -29,6 +30,7 @@ __all__ = [
     "HelpResource",
     "Model",
     "ModelFormatError",
+    "Nudge",
     "Phrase",
     "Reason",
     "TokenizerError",
@@ -36,5 +38,6 @@ __all__ = [
     "__version__",
     "help_resources",
     "load",
+    "nudge",
     "train",
 ]

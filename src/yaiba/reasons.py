@@ -146,9 +146,12 @@ def reasons(
     return out
 
 
-def _log_odds(p: np.ndarray) -> np.ndarray:
-    p = np.clip(p.astype(np.float64), 1e-7, 1 - 1e-7)
-    return np.log(p) - np.log1p(-p)
+def _log_odds(model: Model, texts: list[str], col: int) -> np.ndarray:
+    """Attack log-odds from the calibrated logits (no float32 saturation at p = 1)."""
+    z = model.estimator.logits_from_matrix(model.featurizer.transform(texts)).astype(np.float64)
+    others = np.delete(z, col, axis=1)
+    top = others.max(axis=1, keepdims=True)
+    return z[:, col] - (top[:, 0] + np.log(np.exp(others - top).sum(axis=1)))
 
 
 def _blank(text: str, spans: Sequence[tuple[int, int]]) -> str:
@@ -164,8 +167,7 @@ def _blank(text: str, spans: Sequence[tuple[int, int]]) -> str:
 
 def _drops(model: Model, text: str, col: int, groups: list[list[tuple[int, int]]]) -> np.ndarray:
     """Fall in attack log-odds when each group of spans is blanked out (one batch)."""
-    variants = [text] + [_blank(text, g) for g in groups]
-    z = _log_odds(model.predict_proba(variants)[:, col])
+    z = _log_odds(model, [text] + [_blank(text, g) for g in groups], col)
     return z[0] - z[1:]
 
 
