@@ -14,7 +14,8 @@ import pytest
 
 import yaiba
 from yaiba.cli import main
-from yaiba.nudging import KIND_CONFIDENCE, SUGGESTIONS, Nudge, choose_threshold, derive_threshold, load_rule
+from yaiba.nudge_rule import choose_threshold, derive_threshold
+from yaiba.nudging import KIND_CONFIDENCE, SUGGESTIONS, Nudge, load_rule
 
 ROOT = Path(__file__).resolve().parents[1]
 ATTACK = "お前みたいなクズは生きてる価値ない。死ね"
@@ -106,11 +107,11 @@ def test_choose_threshold_keeps_the_widest_margin_on_both_targets():
 
 
 def test_derive_threshold_runs_grouped_cross_validation(corpus):
-    sample = pd.concat([g.head(120) for _, g in corpus.groupby("label")])
+    sample = pd.concat([g.head(60) for _, g in corpus.groupby("label")])
     record = derive_threshold(sample.text.tolist(), sample.label.tolist(), sample.pair_id.tolist(),
                               folds=3, n_features=2**16, calibrate=False)
     assert 0.0 < record["threshold"] < 1.0
-    assert record["rows"] == {"attack": 120, "criticism": 120, "neutral": 120}
+    assert record["rows"] == {"attack": 60, "criticism": 60, "neutral": 60}
     cv = record["cross_validation"]
     assert 0.0 <= cv["criticism_nudged"] <= 1.0 and 0.0 <= cv["attack_nudged"] <= 1.0
     assert record["train_options"] == {"n_features": 2**16, "calibrate": False}
