@@ -16,6 +16,9 @@ from .estimator import AttackClassifier
 from .evaluate import EvaluationReport, evaluate
 from .explain import Evidence, Explanation
 from .model import Model, load, train
+from .nudging import Nudge, nudge
+from .reasons import Phrase, Reason
+from .support import HelpResource, help_resources
 from .thresholds import ThresholdChoice, threshold_for_precision
 
 try:
@@ -29,15 +32,21 @@ __all__ = [
     "EvaluationReport",
     "Evidence",
     "Explanation",
+    "HelpResource",
     "Model",
     "ModelFormatError",
+    "Nudge",
+    "Phrase",
+    "Reason",
     "ThresholdChoice",
     "TokenizerError",
     "YaibaError",
     "__version__",
     "cross_validate",
     "evaluate",
+    "help_resources",
     "load",
+    "nudge",
     "threshold_for_precision",
     "train",
 ]

@@ -1,4 +1,4 @@
-"""The ``yaiba`` command: score, train, eval, info.
+"""The ``yaiba`` command: score, train, eval, info (and report-counts, nudge: cli_safety.py).
 
 Exit codes: 0 success; 1 a data or model error (one line on stderr naming the file, row and
 column); 2 a usage error; 130 interrupted (Ctrl-C) and 143 terminated (SIGTERM), in which
@@ -19,6 +19,8 @@ from pathlib import Path
 from typing import IO, Iterator
 
 from . import __version__
+from .cli_safety import HANDLERS as SAFETY_HANDLERS
+from .cli_safety import add_commands as add_safety_commands
 from .errors import ModelFormatError, TokenizerError, YaibaError
 from .persist import chmod_like_new_file
 from .records import FORMATS, DataError, Reader, Row, Writer, detect_format
@@ -93,6 +95,7 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("-o", "--output", default="models/default.npz")
 
     sub.add_parser("info", help="versions of yaiba, the model, the dictionary and libraries")
+    add_safety_commands(sub)
     return p
 
 
@@ -109,8 +112,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError:  # not the main thread
         old = None
     try:
-        commands = {"score": _score, "train": _train, "eval": _eval, "build-model": _build_model, "info": _info}
-        return commands[args.command](args)
+        handlers = {"score": _score, "train": _train, "eval": _eval, "build-model": _build_model,
+                    "info": _info, **SAFETY_HANDLERS}
+        return handlers[args.command](args)
     except UsageError as exc:
         print(f"yaiba {args.command}: usage error: {exc}", file=sys.stderr)
         return EXIT_USAGE

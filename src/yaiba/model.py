@@ -197,6 +197,16 @@ class Model:
 
         return explain(self, text, top=top, label=label)
 
+    def reasons(self, texts: Iterable[str], *, max_phrases: int = 3) -> list:
+        """A reason code for each post predicted attack (None for the others).
+
+        Each :class:`yaiba.reasons.Reason` has the kind, the phrases that drove the decision as
+        offsets into the original post, and a one-line Japanese message for a moderator.
+        """
+        from .reasons import reasons
+
+        return reasons(self, texts, max_phrases=max_phrases)
+
     # -- thresholds ------------------------------------------------------------------------
     def with_cache(self, maxsize: int = 65536) -> Model:
         """A copy of this model that remembers the probabilities of the last ``maxsize``
