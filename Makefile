@@ -42,5 +42,14 @@ nudge-rule: $(VENV)/.core
 nudge-rates: $(VENV)/.core
 	YAIBA_DATASETS=$(DATASETS) $(BIN)/python benchmarks/nudge.py
 
+## speed benchmarks (small by default; e.g. make bench POSTS=100000 for full runs)
+POSTS ?= 20000
+bench: $(VENV)/.dev
+	$(BIN)/python benchmarks/throughput.py --posts $(POSTS)
+	$(BIN)/python benchmarks/latency.py
+	$(BIN)/python benchmarks/load.py
+	$(BIN)/python benchmarks/memory.py --posts $(POSTS)
+	$(BIN)/python benchmarks/cache.py --posts $(POSTS)
+
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .hypothesis

@@ -29,7 +29,7 @@ class AttackClassifier(ClassifierMixin, BaseEstimator):
 
     Parameters
     ----------
-    n_features : int, default 2**20
+    n_features : int, default 2**18
         Hashed feature columns (a power of two).
     word_ngrams, char_ngrams : (int, int)
         n-gram order ranges of the two views; ``(0, 0)`` turns a view off.
@@ -53,7 +53,7 @@ class AttackClassifier(ClassifierMixin, BaseEstimator):
     def __init__(
         self,
         *,
-        n_features: int = 2**20,
+        n_features: int = 2**18,
         word_ngrams: tuple[int, int] = (1, 2),
         char_ngrams: tuple[int, int] = (1, 3),
         C: float = 4.0,

@@ -8,8 +8,10 @@ and folded into ``n_features`` columns. No Python object is made per token or n-
 Views:
 
 - ``word``: MeCab token n-grams;
-- ``char``: character n-grams of the normalised text (spaces excluded);
-- ``lex``: lexicon categories (:mod:`yaiba.lexicon`) matched on token boundaries, marked
+- ``char``: character n-grams of the normalised text (spaces excluded), katakana folded to
+  hiragana so シネ and しね share features;
+- ``lex``: lexicon categories (:mod:`yaiba.lexicon`) matched on token boundaries (katakana
+  folded to hiragana on both sides), marked
   when they sit inside 「」/『』 quotes (victims and counter-speech quote abuse), plus
   "second person + insult/threat/death wish" when both occur outside quotes.
 
@@ -65,6 +67,13 @@ def _codepoints(text: str) -> np.ndarray:
     return np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
 
 
+def fold_kana(cp: np.ndarray) -> np.ndarray:
+    """Katakana to hiragana (シネ and しね alike), in place on a code-point array."""
+    kata = (cp >= 0x30A1) & (cp <= 0x30F6)
+    cp[kata] -= np.uint64(0x60)
+    return cp
+
+
 def _power_table(n: int) -> np.ndarray:
     """_P ** i for i in range(n), modulo 2**64."""
     table = np.full(n, _P, dtype=np.uint64)
@@ -93,25 +102,33 @@ class Occurrences:
     label: np.ndarray | None = None  # lex only: 2 * category id + quoted; -1 - k for conjunction k
 
 
+_NONE = np.empty(0, dtype=np.int64)
+
+
 def _empty() -> Occurrences:
     e = np.empty(0, dtype=np.int64)
     return Occurrences(e, e, e, e, e)
 
 
-def _collect(parts: list[tuple]) -> Occurrences:
+def _collect(parts: list[tuple], positions: bool = True) -> Occurrences:
+    """Concatenate per-n parts; ``positions=False`` (scoring) skips start, n and label."""
     if not parts:
         return _empty()
+    doc = np.concatenate([p[0] for p in parts])
+    col = np.concatenate([p[1] for p in parts])
+    if not positions:
+        return Occurrences(doc, col, _NONE, _NONE, _NONE)
     return Occurrences(
-        doc=np.concatenate([p[0] for p in parts]).astype(np.int64),
-        col=np.concatenate([p[1] for p in parts]).astype(np.int64),
+        doc=doc,
+        col=col.astype(np.int64),
         start=np.concatenate([p[2] for p in parts]).astype(np.int64),
         n=np.concatenate([np.broadcast_to(np.int64(p[3]), p[1].shape) for p in parts]).astype(np.int64),
         label=np.concatenate([p[4] if len(p) > 4 else np.full(len(p[1]), -1) for p in parts]).astype(np.int64),
     )
 
 
-def _char_occurrences(text: str, lo: int, hi: int, mask: np.uint64) -> Occurrences:
-    cp = _codepoints(text)
+def _char_occurrences(text: str, lo: int, hi: int, mask: np.uint64, positions: bool = True) -> Occurrences:
+    cp = fold_kana(_codepoints(text))
     boundary = (cp == _NUL) | (cp == _SPACE)
     doc_at = np.cumsum(cp == _NUL)
     parts = []
@@ -124,7 +141,7 @@ def _char_occurrences(text: str, lo: int, hi: int, mask: np.uint64) -> Occurrenc
         if n >= lo:
             idx = np.flatnonzero(ok)
             parts.append((doc_at[idx], _mix(g[idx] ^ _CHAR_SALT[n]) & mask, idx, n))
-    return _collect(parts)
+    return _collect(parts, positions)
 
 
 @dataclass
@@ -163,7 +180,7 @@ def _token_chars(tokens: str) -> _TokenChars | None:
     )
 
 
-def _word_occurrences(tc: _TokenChars | None, lo: int, hi: int, mask: np.uint64) -> Occurrences:
+def _word_occurrences(tc: _TokenChars | None, lo: int, hi: int, mask: np.uint64, positions: bool = True) -> Occurrences:
     if tc is None:
         return _empty()
     rel = np.arange(len(tc.cp)) - tc.first[tc.tok_of]
@@ -179,7 +196,7 @@ def _word_occurrences(tc: _TokenChars | None, lo: int, hi: int, mask: np.uint64)
         if n >= lo:
             idx = np.flatnonzero(same)
             parts.append((doc_at[idx], _mix(g[idx] ^ _WORD_SALT[n]) & mask, idx, n))
-    return _collect(parts)
+    return _collect(parts, positions)
 
 
 def _quote_depth(tc: _TokenChars) -> np.ndarray:
@@ -202,11 +219,12 @@ def _lex_occurrences(tc: _TokenChars | None, lex: Lexicon, mask: np.uint64, n_do
     tables = lex.tables(_P)
     depth = _quote_depth(tc)
     parts = []
-    g = tc.cp.copy()
+    folded = fold_kana(tc.cp.copy())
+    g = folded.copy()
     m = len(g)
     for n in range(1, MAX_LEN + 1):
         if n > 1:
-            g = g[:-1] * _P + tc.cp[n - 1 :]
+            g = g[:-1] * _P + folded[n - 1 :]
         if n not in tables or len(g) == 0:
             continue
         keys, cats, maybe = tables[n]
@@ -222,7 +240,8 @@ def _lex_occurrences(tc: _TokenChars | None, lex: Lexicon, mask: np.uint64, n_do
         if not count.any():
             continue
         pos = np.repeat(cand, count)  # a term may sit in several categories
-        which = np.concatenate([np.arange(a, b) for a, b in zip(left[count > 0], right[count > 0])])
+        offset = np.arange(len(pos)) - np.repeat(np.cumsum(count) - count, count)
+        which = np.repeat(left, count) + offset
         category = cats[which]
         quoted = depth[pos] > 0
         parts.append((tc.doc[pos], _lex_col(category, quoted, mask), pos, n, 2 * category + quoted))
@@ -301,22 +320,23 @@ class Featurizer:
     def normalize(self, texts: Sequence[str]) -> list[str]:
         return normalize_batch(texts, self.normalizer)
 
-    def occurrences(self, norm: Sequence[str]) -> tuple[Occurrences, Occurrences, Occurrences]:
-        """Word, character and lexicon occurrences of already normalised posts."""
+    def occurrences(self, norm: Sequence[str], positions: bool = True) -> tuple[Occurrences, Occurrences, Occurrences]:
+        """Word, character and lexicon occurrences of already normalised posts (``positions``:
+        also where each n-gram starts, for explanations)."""
         mask = np.uint64(self.n_features - 1)
         need_tokens = self.word_ngrams[1] > 0 or self.lexicon is not None
         tc = _token_chars(SEP.join(wakati_batch(norm))) if need_tokens else None
         lo, hi = self.word_ngrams
-        words = _word_occurrences(tc, lo, hi, mask) if hi else _empty()
+        words = _word_occurrences(tc, lo, hi, mask, positions) if hi else _empty()
         lo, hi = self.char_ngrams
-        chars = _char_occurrences(SEP.join(norm), lo, hi, mask) if hi else _empty()
+        chars = _char_occurrences(SEP.join(norm), lo, hi, mask, positions) if hi else _empty()
         lex = _lex_occurrences(tc, self.lexicon, mask, len(norm)) if self.lexicon is not None else _empty()
         return words, chars, lex
 
     def transform_normalized(self, norm: Sequence[str]) -> sp.csr_matrix:
         """CSR matrix (len(norm), n_features), float32, duplicates not summed."""
         n_docs = len(norm)
-        views = self.occurrences(norm)
+        views = self.occurrences(norm, positions=False)
         doc = np.concatenate([v.doc for v in views])
         col = np.concatenate([v.col for v in views])
         scale = (1.0, 1.0, float(self.lexicon_weight))

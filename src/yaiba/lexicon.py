@@ -3,7 +3,7 @@
 ``resources/lexicon.tsv`` lists terms (insult nouns, death wishes and their obfuscated
 spellings, threats, slurs, second-person markers, repost, counter-speech and criticism
 cues) with a category each. A term matches where it starts at a token start and ends at a
-token end, so ばか does not fire inside ばかり. Matching is a rolling hash per term length
+token end, so ばか does not fire inside ばかり; katakana and hiragana match alike. Matching is a rolling hash per term length
 over the batch's token characters, looked up in sorted arrays: no Python loop per post.
 Each model file carries the lexicon it was trained with.
 """
@@ -54,8 +54,9 @@ class Lexicon:
             by_len: dict[int, list[tuple[int, int]]] = {}
             for term, cat in zip(self.terms, self.categories):
                 h = 0
-                for ch in term:  # the same polynomial hash as the features, modulo 2**64
-                    h = (h * int(base) + ord(ch)) % 2**64
+                for ch in term:  # the features' polynomial hash, katakana folded, modulo 2**64
+                    c = ord(ch)
+                    h = (h * int(base) + (c - 0x60 if 0x30A1 <= c <= 0x30F6 else c)) % 2**64
                 by_len.setdefault(len(term), []).append((h, names[cat]))
             for n, items in by_len.items():
                 items.sort()

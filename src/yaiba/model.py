@@ -19,6 +19,7 @@ from .lexicon import Lexicon
 from .validation import check_labels, check_texts
 
 DEFAULT_BATCH = 2048
+HASH_SCHEME = "splitmix64-poly-v2"  # v2: katakana folded in the char and lex views
 POSITIVE = "attack"
 
 
@@ -337,7 +338,7 @@ def _featurizer_meta(f: Featurizer) -> dict[str, Any]:
         "normalizer": f.normalizer,
         "lexicon": f.lexicon is not None,
         "lexicon_weight": f.lexicon_weight,
-        "hash": "splitmix64-poly-v1",
+        "hash": HASH_SCHEME,
     }
 
 
@@ -385,7 +386,7 @@ def _restore_head(head: str, meta: Mapping[str, Any], arrays: Mapping[str, np.nd
             lexicon=lexicon,
             lexicon_weight=float(fmeta.get("lexicon_weight", 1.0)),
         )
-        if fmeta.get("hash") != "splitmix64-poly-v1":
+        if fmeta.get("hash") != HASH_SCHEME:
             raise ModelFormatError(f"{where}: unknown feature hash {fmeta.get('hash')!r}")
         rows = arrays[f"{head}.rows"]
         w = arrays[f"{head}.weights"]
