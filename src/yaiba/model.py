@@ -132,14 +132,24 @@ class Model:
         items = check_texts(texts)
         out: list[str | None] = []
         for i in range(0, len(items), batch_size):
-            chunk = items[i : i + batch_size]
-            matrix = self.featurizer.transform(chunk)
-            labels = self.labels_from_proba(self.estimator.proba_from_matrix(matrix))
-            kinds = self.kind_estimator.classes_[
-                np.argmax(self.kind_estimator.logits_from_matrix(matrix), axis=1)
-            ]
-            out.extend(str(k) if lab == self.positive_label else None for lab, k in zip(labels, kinds))
+            out.extend(self.predict_batch(items[i : i + batch_size])[2])
         return out
+
+    def predict_batch(self, texts: list[str]) -> tuple[np.ndarray, list[str], list[str | None]]:
+        """Probabilities, labels and kinds of one batch, featurised once, in this process.
+
+        The fast path for callers that want all three (e.g. :mod:`yaiba.spark`): the same
+        values as :meth:`predict_proba`, :meth:`predict` and :meth:`predict_kind`, at the
+        cost of one featurisation. Kinds are all None when the model has no kind head.
+        """
+        items = check_texts(texts)
+        matrix = self.featurizer.transform(items)
+        proba = self.estimator.proba_from_matrix(matrix)
+        labels = self.labels_from_proba(proba)
+        if self.kind_estimator is None:
+            return proba, labels, [None] * len(items)
+        kinds = self.kind_estimator.classes_[np.argmax(self.kind_estimator.logits_from_matrix(matrix), axis=1)]
+        return proba, labels, [str(k) if lab == self.positive_label else None for lab, k in zip(labels, kinds)]
 
     def _positive_column(self) -> int:
         if self.positive_label is None:
