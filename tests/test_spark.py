@@ -229,6 +229,10 @@ def test_spark_score_errors(spark, model_path, tmp_path, capsys, monkeypatch):
     assert main(["spark-score", str(tmp_path / "weird"), str(tmp_path / "o")]) == 1
     assert "--in-format" in capsys.readouterr().err
     assert main(["spark-score", str(src), str(tmp_path / "o"), "--conf", "novalue"]) == 2
+    numbers = tmp_path / "numbers.parquet"
+    pd.DataFrame({"text": [1, 2]}).to_parquet(numbers)
+    assert main(["spark-score", str(numbers), str(tmp_path / "o"), "--model", str(model_path)]) == 1
+    assert "column 'text' is bigint, not string" in capsys.readouterr().err
     monkeypatch.setitem(sys.modules, "pyspark", None)
     assert main(["spark-score", str(src), str(tmp_path / "o")]) == 1
     assert "pip install 'yaiba[spark]'" in capsys.readouterr().err
@@ -248,3 +252,23 @@ def test_positive_class_not_first_in_classes(spark):
     np.testing.assert_allclose([r["p_ok"] for r in rows], clf.predict_proba(["死ね", "ありがとう"])[:, 0], atol=1e-6, rtol=0)
     assert [r["label"] for r in rows] == clf.predict(["死ね", "ありがとう"])
     assert [r["kind"] for r in rows] == [None, None]
+
+
+def test_default_model_loads_from_a_zipped_package(tmp_path):
+    """spark-submit --py-files yaiba.zip: the package, model included, is imported from a zip."""
+    import subprocess
+    import zipfile
+
+    root = Path(__file__).resolve().parents[1]
+    archive = tmp_path / "yaiba.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for py in (root / "src" / "yaiba").glob("*.py"):
+            zf.write(py, f"yaiba/{py.name}")
+        zf.write(root / "models" / "default.npz", "yaiba/models/default.npz")
+    code = "import yaiba; assert yaiba.__file__.startswith(%r), yaiba.__file__; print(yaiba.load().classes_)"
+    done = subprocess.run(
+        [sys.executable, "-c", code % str(archive)], cwd=tmp_path, capture_output=True, text=True,
+        env={**os.environ, "PYTHONPATH": str(archive)},
+    )
+    assert done.returncode == 0, done.stderr
+    assert "attack" in done.stdout

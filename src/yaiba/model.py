@@ -356,13 +356,26 @@ def default_model_path() -> Path:
     )
 
 
+def _default_source() -> persist.Source:
+    """The shipped model's path, or its bytes when yaiba is imported from a zip (spark-submit --py-files)."""
+    try:
+        return default_model_path()
+    except FileNotFoundError:
+        from importlib.resources import files
+
+        packaged = files(__package__).joinpath("models", "default.npz")
+        if packaged.is_file():
+            return packaged.read_bytes()
+        raise
+
+
 def load(path: persist.Source | None = None) -> Model:
     """Load a model saved with :meth:`Model.save`, or the shipped default model.
 
     Never unpickles, never uses the network, never writes. Raises ModelFormatError for a
     truncated, tampered, unsafe or wrong-version file, FileNotFoundError for a missing one.
     """
-    source = default_model_path() if path is None else path
+    source = _default_source() if path is None else path
     meta, arrays = persist.read(source)
     where = persist._name(source)
     heads = meta.get("heads") or {}

@@ -6,6 +6,7 @@ Used by :mod:`yaiba.cli`; importing this module needs pyspark.
 from __future__ import annotations
 
 import os
+import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -161,8 +162,16 @@ def run(
         errors = out.where(F.col(f"`{prefix}error`").isNotNull()).count()
         return Result(rows=out.count(), errors=errors)
     except PySparkException as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise YaibaError(f"Spark failed: {first}") from None
+        raise YaibaError(f"Spark failed: {_summary(exc)}") from None
     finally:
         if created:
             spark.stop()
+
+
+def _summary(exc: Exception) -> str:
+    """First line of a Spark error, plus the Python exception line of a worker traceback."""
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    if not lines:
+        return type(exc).__name__
+    cause = [line for line in lines[1:] if re.match(r"^[\w.]+(Error|Exception|Interrupt)\b", line)]
+    return lines[0] + (f" {cause[-1]}" if cause else "")
