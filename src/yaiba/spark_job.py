@@ -155,7 +155,11 @@ def run(
         df = read_posts(spark, input_path, in_format, text_col, encoding)
         if partitions:
             df = in_order_partitions(df, partitions)
-        write(score(df, text_col, model, prefix), output_path, out_format, overwrite)
+        try:
+            scored = score(df, text_col, model, prefix)
+        except (TypeError, ValueError) as exc:  # the text column is missing or not strings
+            raise ValueError(f"{input_path}: {exc}") from None
+        write(scored, output_path, out_format, overwrite)
         out = spark.read.parquet(output_path) if out_format == "parquet" else (
             spark.read.option("header", True).option("multiLine", True).option("escape", '"').csv(output_path)
         )
