@@ -92,6 +92,14 @@ def test_every_input_column_and_row_order_kept(spark, small_model):
     assert out.rdd.getNumPartitions() == df.rdd.getNumPartitions()
 
 
+def test_filtering_on_a_score_does_not_score_twice(spark, small_model):
+    df = spark.createDataFrame(list(enumerate(POSTS)), "id long, text string")
+    out = score_dataframe(df, model=small_model).where("p_attack >= 0.5 AND label = 'attack'")
+    plan = out._jdf.queryExecution().executedPlan().toString()
+    assert plan.count("ArrowEvalPython") == 1, plan
+    assert [r["id"] for r in out.collect()] == [0]
+
+
 def test_empty_partitions_and_empty_frames(spark, small_model):
     df = spark.createDataFrame([(i, t) for i, t in enumerate(POSTS)], "id long, text string").repartition(8)
     assert df.rdd.getNumPartitions() == 8

@@ -175,7 +175,9 @@ def score_dataframe(
     -------
     pyspark.sql.DataFrame
         ``df``'s columns, then the columns listed by :func:`output_columns`; same rows, same
-        partitions, same order. Lazy, like any DataFrame transformation.
+        partitions, same order. Lazy, like any DataFrame transformation. Each row is scored
+        once even when you filter on the scores; filter out rows you do not need *before*
+        calling this (Spark does not push filters below the scorer).
     """
     _require_pyspark()
     from pyspark.sql import functions as F
@@ -195,6 +197,8 @@ def score_dataframe(
     def udf_body(batches: Iterator[pd.Series]) -> Iterator[pd.DataFrame]:
         return score_batches(batches, key, shared, columns, text_col, batch_size)
 
+    # non-deterministic: otherwise a filter on a score (where p_attack >= 0.5) is planned as a
+    # second evaluation of the UDF below the projection, doubling the work
     scorer = F.pandas_udf(udf_body, _result_schema(clf, prefix)).asNondeterministic()  # type: ignore[call-overload]
     struct = f"__yaiba_{key[:12]}"
     scored = df.select(F.col("*"), scorer(F.col(_quote(text_col))).alias(struct))
