@@ -48,7 +48,7 @@ class _Regex:
 
 @dataclass(frozen=True)
 class _Call:
-    name: str  # "nfkc" or "lower"
+    name: str  # "nfkc", "lower" or "strip"
 
 
 _Step = _Regex | _Call
@@ -64,8 +64,8 @@ _V1: tuple[_Step, ...] = (
     _Call("nfkc"),  # width variants, compatibility forms, composed kana
     _Call("lower"),
     _sub(r"\s+", " "),  # \s never matches NUL
-    _sub(r"(?<![^\x00]) | (?![^\x00])", ""),  # strip: a space at a post's start or end
-    _sub(r"([^\x00])\1{3,}", r"\1\1\1"),  # elongation: しねえええええ -> しねえええ
+    _Call("strip"),  # the space a post may start or end with
+    _sub(r"([^\x00])\1\1\1+", r"\1\1\1"),  # elongation: しねえええええ -> しねえええ
 )
 
 STEPS: dict[int, tuple[_Step, ...]] = {1: _V1}
@@ -84,6 +84,8 @@ def _apply(step: _Step, text: str) -> str:
         return step.pattern.sub(step.repl, text)
     if step.name == "nfkc":
         return _nfkc(text)
+    if step.name == "strip":  # posts are joined by SEP: strip around every SEP too
+        return text.replace(" " + SEP, SEP).replace(SEP + " ", SEP).strip(" ")
     return text.lower()
 
 
@@ -137,6 +139,10 @@ def _merge(spans: list[Span]) -> Span:
 def _apply_tracked(step: _Step, text: str, spans: list[Span]) -> tuple[str, list[Span]]:
     if isinstance(step, _Regex):
         return _regex_tracked(step, text, spans)
+    if step.name == "strip":
+        start = len(text) - len(text.lstrip(" "))
+        end = len(text.rstrip(" "))
+        return text[start:end], spans[start:end]
     if step.name == "lower":
         out: list[str] = []
         new: list[Span] = []
