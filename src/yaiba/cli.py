@@ -1,4 +1,5 @@
-"""The ``yaiba`` command: score, train, eval, info (and report-counts, nudge: cli_safety.py).
+"""The ``yaiba`` command: score, train, eval, info (and report-counts, nudge: cli_safety.py;
+spark-score: cli_spark.py).
 
 Exit codes: 0 success; 1 a data or model error (one line on stderr naming the file, row and
 column); 2 a usage error; 130 interrupted (Ctrl-C) and 143 terminated (SIGTERM), in which
@@ -21,6 +22,8 @@ from typing import IO, Iterator
 from . import __version__
 from .cli_safety import HANDLERS as SAFETY_HANDLERS
 from .cli_safety import add_commands as add_safety_commands
+from .cli_spark import HANDLERS as SPARK_HANDLERS
+from .cli_spark import add_commands as add_spark_commands
 from .errors import ModelFormatError, TokenizerError, YaibaError
 from .persist import chmod_like_new_file
 from .records import FORMATS, DataError, Reader, Row, Writer, detect_format
@@ -96,6 +99,7 @@ def _parser() -> argparse.ArgumentParser:
 
     sub.add_parser("info", help="versions of yaiba, the model, the dictionary and libraries")
     add_safety_commands(sub)
+    add_spark_commands(sub)
     return p
 
 
@@ -113,7 +117,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         old = None
     try:
         handlers = {"score": _score, "train": _train, "eval": _eval, "build-model": _build_model,
-                    "info": _info, **SAFETY_HANDLERS}
+                    "info": _info, **SAFETY_HANDLERS, **SPARK_HANDLERS}
         return handlers[args.command](args)
     except UsageError as exc:
         print(f"yaiba {args.command}: usage error: {exc}", file=sys.stderr)
