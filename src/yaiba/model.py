@@ -144,11 +144,9 @@ class Model:
 
     def predict_kind(self, texts: Iterable[str], *, batch_size: int = DEFAULT_BATCH) -> list[str | None]:
         """Attack kind of each post predicted ``attack``; None for the others."""
-        items = check_texts(texts)
-        labels = self.predict(items, batch_size=batch_size)
-        attacks = [t for t, lab in zip(items, labels) if lab == self.positive_label]
-        kinds = iter(self.kind_of(attacks, batch_size=batch_size))
-        return [next(kinds) if lab == self.positive_label else None for lab in labels]
+        if self.kind_estimator is None:
+            raise ValueError("this model has no kind head; train it with kinds=...")
+        return [kind for chunk in _chunks(texts, batch_size) for kind in self.predict_batch(chunk)[2]]
 
     def kind_of(self, texts: Iterable[str], *, batch_size: int = DEFAULT_BATCH) -> list[str]:
         """The most likely attack kind of each post, assuming it is an attack."""

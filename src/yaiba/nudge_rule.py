@@ -54,7 +54,7 @@ def choose_threshold(
 def derive_threshold(
     texts: Sequence[str], labels: Sequence[str], groups: Sequence[str] | None = None, *,
     folds: int = 5, max_criticism: float = MAX_CRITICISM, min_attack: float = MIN_ATTACK,
-    random_state: int = 0, **train_options: Any,
+    random_state: int = 0, extra: Any = None, **train_options: Any,
 ) -> dict[str, Any]:
     """Derive the nudge threshold by grouped k-fold cross-validation on labelled posts.
 
@@ -65,6 +65,10 @@ def derive_threshold(
     groups : optional
         Group of each post (e.g. ``pair_id``; '' for none): a group never straddles folds,
         so a minimal pair's members are never one in training and one held out.
+    extra : DataFrame, optional
+        Rows (``text``, ``label``, ``weight``) added to every training fold and never held
+        out: the public data of the shipped model's recipe, so the fold models are trained
+        the way the shipped model is.
     **train_options
         Passed to :func:`yaiba.train` (use the recipe of the model the rule is for).
 
@@ -86,7 +90,13 @@ def derive_threshold(
     cv = StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=random_state)
     oof = np.full(len(items), np.nan)
     for train_idx, test_idx in cv.split(np.zeros(len(y)), y, g):
-        model = train([items[i] for i in train_idx], y[train_idx], **train_options)
+        fold_texts, fold_labels = [items[i] for i in train_idx], list(y[train_idx])
+        weights = None
+        if extra is not None:
+            fold_texts += list(extra["text"])
+            fold_labels += list(extra["label"])
+            weights = [1.0] * len(train_idx) + list(extra["weight"])
+        model = train(fold_texts, fold_labels, sample_weight=weights, **train_options)
         oof[test_idx] = model.score([items[i] for i in test_idx])
     t, rates = choose_threshold(oof[y == "criticism"], oof[y == "attack"],
                                 max_criticism=max_criticism, min_attack=min_attack)
@@ -121,6 +131,7 @@ def main(argv: Iterable[str] | None = None) -> int:
     p.add_argument("--label-col", default="label")
     p.add_argument("--group-col", default="pair_id", help="minimal-pair column ('' for none)")
     p.add_argument("--folds", type=int, default=5)
+    p.add_argument("--datasets", help="add the shipped recipe's public rows (yaiba.recipe) to every training fold")
     args = p.parse_args(list(argv) if argv is not None else None)
     frames, sources = [], []
     for path in args.data:
@@ -133,9 +144,18 @@ def main(argv: Iterable[str] | None = None) -> int:
         sources.append({"path": Path(path).as_posix(), "rows": len(df), "sha256": _sha256(Path(path))})
     data = pd.concat(frames, ignore_index=True)
     groups = data[args.group_col].tolist() if args.group_col else None
+    extra = None
+    if args.datasets:
+        from . import recipe
+
+        frame = recipe.training_frame(args.data[0], args.datasets)
+        extra = frame[frame["source"] != "corpus"]
     record = derive_threshold(data[args.text_col].tolist(), data[args.label_col].tolist(), groups,
-                              folds=args.folds)
+                              folds=args.folds, extra=extra)
     record["data"] = sources
+    if extra is not None:
+        record["public_data"] = {"rows": int(len(extra)), "added_to": "every training fold",
+                                 "from": "yaiba.recipe.training_frame (the shipped model's public rows)"}
     record["derived_with"] = {"yaiba": __version__, "date": dt.date.today().isoformat()}
     text = json.dumps(record, ensure_ascii=False, indent=1) + "\n"
     if args.output == "-":
