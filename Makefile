@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DATASETS ?= $(or $(YAIBA_DATASETS),../shared/datasets)
 
-.PHONY: demo test model eval bench clean
+.PHONY: demo test model eval bench clean nudge-rule nudge-rates
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -26,13 +26,30 @@ demo: $(VENV)/.core
 test: $(VENV)/.dev
 	$(BIN)/python -m pytest -q
 
-## retrain the shipped model (models/default.npz) from the project's corpus
+## retrain the shipped model (models/default.npz): project corpus + inspection_ai + rtp_lx
 model: $(VENV)/.core
-	$(BIN)/yaiba train data/corpus.csv --text-col text --label-col label --kind-col kind -o models/default.npz
+	$(BIN)/yaiba build-model --datasets $(DATASETS) --corpus data/corpus.csv -o models/default.npz
 
 ## evaluate the shipped model on the criticism-vs-attack dev set
 eval: $(VENV)/.core
 	$(BIN)/yaiba eval default $(DATASETS)/criticism_vs_attack/dev.csv --text-col text --label-col label
+
+## re-derive the nudge threshold by cross-validation on the corpus (after the corpus or recipe changes)
+nudge-rule: $(VENV)/.core
+	$(BIN)/python -m yaiba.nudge_rule data/corpus.csv --datasets $(DATASETS) -o src/yaiba/resources/nudge_rule.json
+
+## how often the shipped nudge fires on the dev set (criticism <= 5 %, attack >= 90 %)
+nudge-rates: $(VENV)/.core
+	YAIBA_DATASETS=$(DATASETS) $(BIN)/python benchmarks/nudge.py
+
+## speed benchmarks (small by default; e.g. make bench POSTS=100000 for full runs)
+POSTS ?= 20000
+bench: $(VENV)/.dev
+	$(BIN)/python benchmarks/throughput.py --posts $(POSTS)
+	$(BIN)/python benchmarks/latency.py
+	$(BIN)/python benchmarks/load.py
+	$(BIN)/python benchmarks/memory.py --posts $(POSTS)
+	$(BIN)/python benchmarks/cache.py --posts $(POSTS)
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .hypothesis

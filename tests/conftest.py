@@ -8,8 +8,15 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, settings
+from threadpoolctl import threadpool_limits
 
 import yaiba
+
+# Multithreaded BLAS inside L-BFGS makes training many times slower on a busy 2-core machine
+# (threads spin against each other): one thread in this process and in those the tests start.
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+threadpool_limits(1)
 
 ROOT = Path(__file__).resolve().parents[1]
 

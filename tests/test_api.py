@@ -213,3 +213,16 @@ def test_the_same_input_gives_the_same_score_every_time(small_model):
     a = small_model.score(POSTS)
     b = small_model.score(list(reversed(POSTS)))[::-1]
     np.testing.assert_array_equal(a, b)
+
+
+def test_predict_batch_equals_the_separate_calls(small_model, corpus):
+    texts = list(corpus.text[:300]) + ["", "  "]
+    proba, labels, kinds = small_model.predict_batch(texts)
+    np.testing.assert_array_equal(proba, small_model.predict_proba(texts))
+    assert labels == small_model.predict(texts)
+    assert kinds == small_model.predict_kind(texts)
+    assert {k for k, lab in zip(kinds, labels) if lab != "attack"} == {None}
+    headless = yaiba.train(["死ね", "クズが", "ありがとう", "いい天気"] * 3, ["attack", "attack", "ok", "ok"] * 3)
+    assert headless.predict_batch(["死ね", "ありがとう", ""])[2] == [None, None, None]
+    with pytest.raises(TypeError, match=r"texts\[1\] is None"):
+        small_model.predict_batch(["a", None])  # type: ignore[list-item]

@@ -1,4 +1,5 @@
-"""The ``yaiba`` command: score, train, eval, info.
+"""The ``yaiba`` command: score, train, eval, info (and report-counts, nudge: cli_safety.py;
+spark-score: cli_spark.py).
 
 Exit codes: 0 success; 1 a data or model error (one line on stderr naming the file, row and
 column); 2 a usage error; 130 interrupted (Ctrl-C) and 143 terminated (SIGTERM), in which
@@ -20,6 +21,10 @@ from pathlib import Path
 from typing import IO, Iterator
 
 from . import __version__
+from .cli_safety import HANDLERS as SAFETY_HANDLERS
+from .cli_safety import add_commands as add_safety_commands
+from .cli_spark import HANDLERS as SPARK_HANDLERS
+from .cli_spark import add_commands as add_spark_commands
 from .errors import ModelFormatError, TokenizerError, YaibaError
 from .persist import chmod_like_new_file
 from .records import FORMATS, DataError, Reader, Row, Writer, detect_format
@@ -62,6 +67,8 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--prefix", default="", help="prefix for the added columns (if the input already has e.g. 'label')")
     s.add_argument("--batch-size", type=int, default=2048)
     s.add_argument("--n-jobs", type=int, default=None, help="worker processes (-1: every core)")
+    s.add_argument("--cache", type=int, default=0, metavar="N",
+                   help="remember the scores of the last N distinct posts (repeated posts cost nothing)")
     s.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                    help="progress bar on stderr (default: when stderr is a terminal)")
 
@@ -73,6 +80,9 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--positive-label", default="attack")
     t.add_argument("-o", "--output", required=True, help="where to write the model (.npz)")
     t.add_argument("--C", type=float, default=None, help="inverse regularisation strength")
+    t.add_argument("--target-precision", type=float, metavar="P",
+                   help="store the threshold on P(positive) reaching precision P on out-of-fold predictions")
+    t.add_argument("--cv-folds", type=int, default=5, help="folds for --target-precision (default 5)")
     t.add_argument("--encoding", default="utf-8", type=_encoding)
 
     e = sub.add_parser("eval", help="evaluate a model on labelled posts")
@@ -82,9 +92,24 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("--label-col", default="label")
     e.add_argument("--by", metavar="COL", help="also report the share predicted attack per value of COL (e.g. subtype)")
     e.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    e.add_argument("--target-precision", type=float, metavar="P",
+                   help="find the threshold on P(attack) reaching precision P, and the recall it keeps")
+    e.add_argument("--report", metavar="DIR", help="write PNG plots, index.html and report.json to DIR")
+    e.add_argument("--worst", type=int, default=10, metavar="N", help="explain the N most confident errors (default 10)")
+    e.add_argument("--binary", action="store_true",
+                   help="score attack versus rest (labels other than the positive one count as 'not_attack')")
+    e.add_argument("--threshold", type=float, help="predict attack when P(attack) >= this (overrides the model's)")
     e.add_argument("--encoding", default="utf-8", type=_encoding)
 
+    b = sub.add_parser("build-model", help="train the shipped default model by its recipe (see models/README.md)")
+    b.add_argument("--datasets", default=os.environ.get("YAIBA_DATASETS"),
+                   help="folder of the public datasets (default: $YAIBA_DATASETS)")
+    b.add_argument("--corpus", default="data/corpus.csv")
+    b.add_argument("-o", "--output", default="models/default.npz")
+
     sub.add_parser("info", help="versions of yaiba, the model, the dictionary and libraries")
+    add_safety_commands(sub)
+    add_spark_commands(sub)
     return p
 
 
@@ -101,7 +126,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError:  # not the main thread
         old = None
     try:
-        return {"score": _score, "train": _train, "eval": _eval, "info": _info}[args.command](args)
+        handlers = {"score": _score, "train": _train, "eval": _eval, "build-model": _build_model,
+                    "info": _info, **SAFETY_HANDLERS, **SPARK_HANDLERS}
+        return handlers[args.command](args)
     except UsageError as exc:
         print(f"yaiba {args.command}: usage error: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -167,7 +194,11 @@ def _score(args: argparse.Namespace) -> int:
     ) or ("csv" if in_fmt == "txt" else in_fmt)
     if out_fmt == "txt":
         out_fmt = "csv"
+    if args.cache < 0:
+        raise UsageError("--cache must be >= 0")
     model = _load(args.model)
+    if args.cache:
+        model = model.with_cache(args.cache)
     positive = model.positive_label or model.classes_[-1]
     if args.threshold is not None:
         model = model.with_thresholds({positive: args.threshold})
@@ -205,9 +236,11 @@ def _score_rows(model, rows: list[Row], positive: str, prob_cols: list[str], p: 
     if ok:
         proba = model.predict_proba([r.text for r in ok], n_jobs=n_jobs)
         labels = model.labels_from_proba(proba)
-        kinds = [None] * len(ok)
-        if model.kinds_:
-            kinds = model.predict_kind([r.text for r in ok])
+        kinds: list[str | None] = [None] * len(ok)
+        if model.kinds_:  # kinds only for the rows called attacks
+            hit = [i for i, lab in enumerate(labels) if lab == model.positive_label]
+            for i, kind in zip(hit, model.kind_of([ok[i].text for i in hit])):
+                kinds[i] = kind
         order = [positive] + [c for c in model.classes_ if c != positive]
         cols = [model.classes_.index(c) for c in order]
         for r, row_p, lab, kind in zip(ok, proba, labels, kinds):
@@ -258,34 +291,102 @@ def _train(args: argparse.Namespace) -> int:
         kinds += k
         sources.append({"path": os.path.basename(path), "rows": len(t)})
     options = {} if args.C is None else {"C": args.C}
+    info: dict = {"sources": sources}
+    threshold = None
+    if args.target_precision is not None:
+        threshold, info["threshold"] = _fit_threshold(texts, labels, args, options)
     model = train(
         texts,
         labels,
         kinds=kinds if args.kind_col else None,
         positive_label=args.positive_label,
-        info={"sources": sources},
+        info=info,
         **options,
     )
+    if threshold is not None:
+        model = model.with_thresholds({args.positive_label: threshold})
     model.save(args.output)
     print(f"wrote {args.output}: {len(texts)} posts, classes {', '.join(model.classes_)}", file=sys.stderr)
     return EXIT_OK
 
 
-def _eval(args: argparse.Namespace) -> int:
-    from .metrics import classification_metrics, format_metrics, group_shares
+def _fit_threshold(texts: list[str], labels: list[str], args: argparse.Namespace, options: dict) -> tuple[float, dict]:
+    """The threshold on out-of-fold P(positive) reaching --target-precision, and its record."""
+    from .crossval import cross_validate
 
+    target, positive = args.target_precision, args.positive_label
+    if not 0.0 < target <= 1.0:
+        raise UsageError("--target-precision must be in (0, 1]")
+    if args.cv_folds < 2:
+        raise UsageError("--cv-folds must be >= 2")
+    if positive not in set(labels):
+        raise UsageError(f"--target-precision: no row is labelled {positive!r} (set --positive-label)")
+    cv = cross_validate(texts, labels, args.cv_folds, positive_label=positive, **options)
+    choice = cv.threshold_for_precision(target)
+    if not choice.reached:
+        raise YaibaError(
+            f"no threshold on out-of-fold P({positive}) reaches precision {target:g} "
+            f"(best {choice.best_precision:.3f} at {choice.best_threshold:.4f}); no model written"
+        )
+    print(
+        f"threshold for {positive}: P >= {choice.threshold:.4f} (out-of-fold precision {choice.precision:.3f}, "
+        f"recall {choice.recall:.3f}, {args.cv_folds}-fold cross-validation)",
+        file=sys.stderr,
+    )
+    return choice.threshold, {"label": positive, "folds": args.cv_folds, **choice.to_dict()}
+
+
+def _eval(args: argparse.Namespace) -> int:
+    from .evaluate import evaluate
+    from .metrics import group_shares
+
+    if args.target_precision is not None and not 0.0 < args.target_precision <= 1.0:
+        raise UsageError("--target-precision must be in (0, 1]")
+    if args.threshold is not None and not 0.0 <= args.threshold <= 1.0:
+        raise UsageError("--threshold must be between 0 and 1")
+    if args.worst < 0:
+        raise UsageError("--worst must be >= 0")
     model = _load(args.model)
+    if args.threshold is not None:
+        model = model.with_thresholds({model.positive_label or model.classes_[-1]: args.threshold})
     texts, labels, groups = _read_labelled(args.data, args.text_col, args.label_col, args.by, args.encoding)
-    proba = model.predict_proba(texts)
-    pred = model.labels_from_proba(proba)
-    m = classification_metrics(labels, pred, proba, model.classes_, model.positive_label)
+    report = evaluate(model, texts, labels, target_precision=args.target_precision, worst=args.worst,
+                      binary=args.binary)
     if args.by:
-        m["group_col"] = args.by
-        m["by_group"] = group_shares(groups, pred)
+        report.metrics["group_col"] = args.by
+        report.metrics["by_group"] = group_shares(groups, report.predicted)
+    if args.report:
+        try:
+            html = report.save(args.report)
+        except ImportError as exc:
+            raise YaibaError(str(exc)) from None
+        print(f"wrote {html}", file=sys.stderr)
     if args.json:
-        print(json.dumps(m, ensure_ascii=False, indent=1))
+        print(json.dumps(report.to_dict(curves=False), ensure_ascii=False, indent=1))
     else:
-        print(format_metrics(m, model.positive_label))
+        print(report)
+    return EXIT_OK
+
+
+def _build_model(args: argparse.Namespace) -> int:
+    from . import recipe
+
+    if not args.datasets:
+        raise UsageError("pass --datasets DIR or set YAIBA_DATASETS")
+    model = recipe.build(args.corpus, args.datasets)
+    model.info["metrics"] = recipe.measure(model, args.datasets)
+    model.save(args.output)
+    m = model.info["metrics"]
+    dev = m["dev"]
+    print(
+        f"wrote {args.output}\n"
+        f"dev: macro-F1 {dev['macro_f1']:.3f}, attack F1 {dev['per_class']['attack']['f1']:.3f}, "
+        f"criticism predicted attack {dev['per_class']['criticism']['predicted_attack']:.3f}\n"
+        f"rtp_lx held out: ROC-AUC {m['rtp_lx_holdout']['roc_auc']:.3f}\n"
+        f"nishika: PR-AUC {m['nishika']['pr_auc_attack']:.3f} (attack), "
+        f"{m['nishika'].get('pr_auc_group_attack', float('nan')):.3f} (group attack)",
+        file=sys.stderr,
+    )
     return EXIT_OK
 
 

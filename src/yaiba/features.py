@@ -1,13 +1,22 @@
-"""Hashed word and character n-gram features, built for a whole batch with numpy.
+"""Hashed word, character and lexicon features, built for a whole batch with numpy.
 
 A batch is normalised, segmented by MeCab, and joined into two strings (the normalised text
 and its space-separated tokens, posts separated by NUL). Both become arrays of code points;
 n-gram hashes are polynomial hashes over those arrays, mixed with a splitmix64 finaliser
 and folded into ``n_features`` columns. No Python object is made per token or n-gram.
 
-Each view (words, characters) contributes ``1 / sqrt(m)`` per n-gram occurrence, where m
-is the number of n-grams the view produced for the post, so both views weigh alike and
-long posts are not louder than short ones.
+Views:
+
+- ``word``: MeCab token n-grams;
+- ``char``: character n-grams of the normalised text (spaces excluded), katakana folded to
+  hiragana so シネ and しね share features;
+- ``lex``: lexicon categories (:mod:`yaiba.lexicon`) matched on token boundaries (katakana
+  folded to hiragana on both sides), marked
+  when they sit inside 「」/『』 quotes (victims and counter-speech quote abuse), plus
+  "second person + insult/threat/death wish" when both occur outside quotes.
+
+Each view contributes ``1 / sqrt(m)`` per occurrence, where m is the number of occurrences
+the view produced for the post, so views weigh alike and long posts are not louder.
 """
 
 from __future__ import annotations
@@ -18,6 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
+from .lexicon import MAX_LEN, Lexicon, prefilter_slot
 from .normalize import SEP, normalize_batch, normalize_with_offsets
 from .tokenizer import MAX_CHUNK, wakati, wakati_batch
 
@@ -27,11 +37,20 @@ _M2 = np.uint64(0x94D049BB133111EB)
 # one salt per view and n, so "死" the word and "死" the character are different features
 _WORD_SALT = [np.uint64(0x9E3779B97F4A7C15 * (n + 1) % 2**64) for n in range(8)]
 _CHAR_SALT = [np.uint64(0xC2B2AE3D27D4EB4F * (n + 1) % 2**64) for n in range(8)]
-_SPACE = 32
-_NUL = 0
+_LEX_SALT = np.uint64(0x165667B19E3779F9)
+_SPACE, _NUL = 32, 0
+_OPEN = np.array([ord(c) for c in "「『"], dtype=np.uint64)
+_CLOSE = np.array([ord(c) for c in "」』"], dtype=np.uint64)
+# Conjunctions: a post that holds a marker of the first category and one of the second
+# (outside quotes) gets one extra feature per pair: "you + insult", "group + slur", ...
+_CONJUNCTIONS = (
+    ("second_person", ("insult", "death_wish", "threat")),
+    ("identity", ("insult", "dehumanizing", "death_wish", "threat", "discrimination")),
+    ("negation", ("insult", "death_wish", "threat")),
+)
 
-WORD, CHAR = 0, 1
-VIEW_NAMES = ("word", "char")
+WORD, CHAR, LEX = 0, 1, 2
+VIEW_NAMES = ("word", "char", "lex")
 
 
 def _mix(x: np.ndarray) -> np.ndarray:
@@ -46,6 +65,13 @@ def _mix(x: np.ndarray) -> np.ndarray:
 
 def _codepoints(text: str) -> np.ndarray:
     return np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+
+
+def fold_kana(cp: np.ndarray) -> np.ndarray:
+    """Katakana to hiragana (シネ and しね alike), in place on a code-point array."""
+    kata = (cp >= 0x30A1) & (cp <= 0x30F6)
+    cp[kata] -= np.uint64(0x60)
+    return cp
 
 
 def _power_table(n: int) -> np.ndarray:
@@ -67,17 +93,42 @@ def _powers(n: int) -> np.ndarray:
 
 @dataclass
 class Occurrences:
-    """Every n-gram occurrence in a batch: which post, which column, and where it came from."""
+    """Every feature occurrence in a batch: which post, which column, and where it came from."""
 
     doc: np.ndarray  # int64, post index
     col: np.ndarray  # int64, feature column
-    view: np.ndarray  # int8, WORD or CHAR
-    start: np.ndarray  # int64, first token (WORD) or character (CHAR) index in the joined string
-    n: np.ndarray  # int8, n-gram order
+    start: np.ndarray  # int64: first token (word), character (char) or token character (lex)
+    n: np.ndarray  # int64: n-gram order, or matched length in token characters (lex)
+    label: np.ndarray | None = None  # lex only: 2 * category id + quoted; -1 - k for conjunction k
 
 
-def _char_occurrences(text: str, lo: int, hi: int, mask: np.uint64) -> Occurrences:
-    cp = _codepoints(text)
+_NONE = np.empty(0, dtype=np.int64)
+
+
+def _empty() -> Occurrences:
+    e = np.empty(0, dtype=np.int64)
+    return Occurrences(e, e, e, e, e)
+
+
+def _collect(parts: list[tuple], positions: bool = True) -> Occurrences:
+    """Concatenate per-n parts; ``positions=False`` (scoring) skips start, n and label."""
+    if not parts:
+        return _empty()
+    doc = np.concatenate([p[0] for p in parts])
+    col = np.concatenate([p[1] for p in parts])
+    if not positions:
+        return Occurrences(doc, col, _NONE, _NONE, _NONE)
+    return Occurrences(
+        doc=doc,
+        col=col.astype(np.int64),
+        start=np.concatenate([p[2] for p in parts]).astype(np.int64),
+        n=np.concatenate([np.broadcast_to(np.int64(p[3]), p[1].shape) for p in parts]).astype(np.int64),
+        label=np.concatenate([p[4] if len(p) > 4 else np.full(len(p[1]), -1) for p in parts]).astype(np.int64),
+    )
+
+
+def _char_occurrences(text: str, lo: int, hi: int, mask: np.uint64, positions: bool = True) -> Occurrences:
+    cp = fold_kana(_codepoints(text))
     boundary = (cp == _NUL) | (cp == _SPACE)
     doc_at = np.cumsum(cp == _NUL)
     parts = []
@@ -89,26 +140,52 @@ def _char_occurrences(text: str, lo: int, hi: int, mask: np.uint64) -> Occurrenc
             ok = ok[:-1] & ~boundary[n - 1 :]
         if n >= lo:
             idx = np.flatnonzero(ok)
-            cols = (_mix(g[idx] ^ _CHAR_SALT[n]) & mask).astype(np.int64)
-            parts.append((doc_at[idx], cols, idx, n))
-    return _collect(parts, CHAR)
+            parts.append((doc_at[idx], _mix(g[idx] ^ _CHAR_SALT[n]) & mask, idx, n))
+    return _collect(parts, positions)
 
 
-def _word_occurrences(tokens: str, lo: int, hi: int, mask: np.uint64) -> Occurrences:
-    cp = _codepoints(tokens)
-    sep = (cp == _SPACE) | (cp == _NUL)
+@dataclass
+class _TokenChars:
+    """The characters of all tokens of a batch, without separators."""
+
+    cp: np.ndarray  # code points
+    doc: np.ndarray  # post of each character
+    starts: np.ndarray  # bool: a token starts here
+    ends: np.ndarray  # bool: a token ends here
+    tok_of: np.ndarray  # token index of each character
+    first: np.ndarray  # first character of each token
+
+
+def _token_chars(tokens: str) -> _TokenChars | None:
+    cp_all = _codepoints(tokens)
+    sep = (cp_all == _SPACE) | (cp_all == _NUL)
     inner = np.flatnonzero(~sep)
     if len(inner) == 0:
-        return _collect([], WORD)
-    is_start = np.empty(len(inner), dtype=bool)
-    is_start[0] = True
-    is_start[1:] = np.diff(inner) > 1  # a gap means a separator came before
-    tok_of = np.cumsum(is_start) - 1
-    first = np.flatnonzero(is_start)
-    rel = np.arange(len(inner)) - first[tok_of]
-    tok = np.add.reduceat(cp[inner] * _powers(int(rel.max()) + 1)[rel], first)
-    tok = _mix(tok)
-    doc_at = np.cumsum(cp == _NUL)[inner[first]]
+        return None
+    gap = np.diff(inner) > 1  # a separator lies between two characters
+    starts = np.empty(len(inner), dtype=bool)
+    starts[0] = True
+    starts[1:] = gap
+    ends = np.empty(len(inner), dtype=bool)
+    ends[-1] = True
+    ends[:-1] = gap
+    tok_of = np.cumsum(starts) - 1
+    return _TokenChars(
+        cp=cp_all[inner],
+        doc=np.cumsum(cp_all == _NUL)[inner],
+        starts=starts,
+        ends=ends,
+        tok_of=tok_of,
+        first=np.flatnonzero(starts),
+    )
+
+
+def _word_occurrences(tc: _TokenChars | None, lo: int, hi: int, mask: np.uint64, positions: bool = True) -> Occurrences:
+    if tc is None:
+        return _empty()
+    rel = np.arange(len(tc.cp)) - tc.first[tc.tok_of]
+    tok = _mix(np.add.reduceat(tc.cp * _powers(int(rel.max()) + 1)[rel], tc.first))
+    doc_at = tc.doc[tc.first]
     parts = []
     g = tok
     same = np.ones(len(tok), dtype=bool)
@@ -118,22 +195,86 @@ def _word_occurrences(tokens: str, lo: int, hi: int, mask: np.uint64) -> Occurre
             same = same[:-1] & (doc_at[n - 1 :] == doc_at[: len(doc_at) - n + 1])
         if n >= lo:
             idx = np.flatnonzero(same)
-            cols = (_mix(g[idx] ^ _WORD_SALT[n]) & mask).astype(np.int64)
-            parts.append((doc_at[idx], cols, idx, n))
-    return _collect(parts, WORD)
+            parts.append((doc_at[idx], _mix(g[idx] ^ _WORD_SALT[n]) & mask, idx, n))
+    return _collect(parts, positions)
 
 
-def _collect(parts: list, view: int) -> Occurrences:
-    if not parts:
-        e = np.empty(0, dtype=np.int64)
-        return Occurrences(e, e, e.astype(np.int8), e, e.astype(np.int8))
-    return Occurrences(
-        doc=np.concatenate([p[0] for p in parts]).astype(np.int64),
-        col=np.concatenate([p[1] for p in parts]),
-        view=np.full(sum(len(p[1]) for p in parts), view, dtype=np.int8),
-        start=np.concatenate([p[2] for p in parts]).astype(np.int64),
-        n=np.concatenate([np.full(len(p[1]), p[3], dtype=np.int8) for p in parts]),
-    )
+def _quote_depth(tc: _TokenChars) -> np.ndarray:
+    """How many 「『 are open at each token character, counted within its post."""
+    step = np.isin(tc.cp, _OPEN).astype(np.int64) - np.isin(tc.cp, _CLOSE).astype(np.int64)
+    depth = np.cumsum(step)
+    doc_first = np.flatnonzero(np.r_[True, tc.doc[1:] != tc.doc[:-1]])
+    base = (depth - step)[doc_first]
+    return depth - np.repeat(base, np.diff(np.r_[doc_first, len(depth)]))
+
+
+def _lex_col(category: np.ndarray, quoted: np.ndarray, mask: np.uint64) -> np.ndarray:
+    key = category.astype(np.uint64) * np.uint64(4) + quoted.astype(np.uint64) * np.uint64(2) + np.uint64(1)
+    return _mix(key ^ _LEX_SALT) & mask
+
+
+def _lex_occurrences(tc: _TokenChars | None, lex: Lexicon, mask: np.uint64, n_docs: int) -> Occurrences:
+    if tc is None:
+        return _empty()
+    tables = lex.tables(_P)
+    depth = _quote_depth(tc)
+    parts = []
+    folded = fold_kana(tc.cp.copy())
+    g = folded.copy()
+    m = len(g)
+    for n in range(1, MAX_LEN + 1):
+        if n > 1:
+            g = g[:-1] * _P + folded[n - 1 :]
+        if n not in tables or len(g) == 0:
+            continue
+        keys, cats, maybe = tables[n]
+        cand = np.flatnonzero(tc.starts[: m - n + 1] & tc.ends[n - 1 :])
+        cand = cand[maybe[prefilter_slot(g[cand])]]
+        cand = cand[tc.doc[cand] == tc.doc[cand + n - 1]]
+        if len(cand) == 0:
+            continue
+        h = g[cand]
+        left = np.searchsorted(keys, h, side="left")
+        right = np.searchsorted(keys, h, side="right")
+        count = right - left
+        if not count.any():
+            continue
+        pos = np.repeat(cand, count)  # a term may sit in several categories
+        offset = np.arange(len(pos)) - np.repeat(np.cumsum(count) - count, count)
+        which = np.repeat(left, count) + offset
+        category = cats[which]
+        quoted = depth[pos] > 0
+        parts.append((tc.doc[pos], _lex_col(category, quoted, mask), pos, n, 2 * category + quoted))
+    return _with_conjunction(_collect(parts), lex, mask, n_docs)
+
+
+def _with_conjunction(occ: Occurrences, lex: Lexicon, mask: np.uint64, n_docs: int) -> Occurrences:
+    """Add one feature per post and conjunction whose two sides both occur outside quotes."""
+    names = lex.category_names
+    if len(occ.doc) == 0:
+        return occ
+    outside = occ.label % 2 == 0
+    category = occ.label // 2
+    extras = [occ]
+    for k, (left, rights) in enumerate(_CONJUNCTIONS):
+        if left not in names:
+            continue
+        hit = outside & (category == names.index(left))
+        has_left = np.zeros(n_docs, dtype=bool)
+        has_left[occ.doc[hit]] = True
+        has_right = np.zeros(n_docs, dtype=bool)
+        has_right[occ.doc[outside & np.isin(category, [names.index(c) for c in rights if c in names])]] = True
+        docs = np.flatnonzero(has_left & has_right)
+        if len(docs) == 0:
+            continue
+        first = np.full(n_docs, -1, dtype=np.int64)  # where the left marker first appears
+        first[occ.doc[hit][::-1]] = occ.start[hit][::-1]
+        zeros = np.zeros(len(docs), dtype=np.int64)
+        col = _lex_col(np.full(len(docs), len(names) + k), zeros.astype(bool), mask)
+        extras.append(Occurrences(docs.astype(np.int64), col.astype(np.int64), first[docs], zeros, np.full(len(docs), -1 - k)))
+    if len(extras) == 1:
+        return occ
+    return Occurrences(*(np.concatenate([getattr(e, f) for e in extras]) for f in ("doc", "col", "start", "n", "label")))
 
 
 def _view_values(doc: np.ndarray, n_docs: int) -> np.ndarray:
@@ -143,7 +284,7 @@ def _view_values(doc: np.ndarray, n_docs: int) -> np.ndarray:
 
 @dataclass(frozen=True)
 class Featurizer:
-    """Texts to a CSR matrix of hashed n-gram features.
+    """Texts to a CSR matrix of hashed features.
 
     Parameters
     ----------
@@ -154,12 +295,19 @@ class Featurizer:
         view off.
     normalizer : int
         Version of the normaliser (:mod:`yaiba.normalize`).
+    lexicon : Lexicon or None
+        Attack-cue lexicon for the ``lex`` view; None turns it off.
+    lexicon_weight : float
+        Scale of the ``lex`` view against the n-gram views (larger: the model leans more on
+        lexicon categories, which generalise beyond the training vocabulary).
     """
 
     n_features: int = 2**20
     word_ngrams: tuple[int, int] = (1, 2)
     char_ngrams: tuple[int, int] = (1, 3)
     normalizer: int = 1
+    lexicon: Lexicon | None = None
+    lexicon_weight: float = 1.0
 
     def __post_init__(self) -> None:
         if self.n_features < 2 or self.n_features & (self.n_features - 1):
@@ -172,26 +320,27 @@ class Featurizer:
     def normalize(self, texts: Sequence[str]) -> list[str]:
         return normalize_batch(texts, self.normalizer)
 
-    def occurrences(self, norm: Sequence[str]) -> tuple[Occurrences, Occurrences]:
-        """Word and character n-gram occurrences of already normalised posts."""
+    def occurrences(self, norm: Sequence[str], positions: bool = True) -> tuple[Occurrences, Occurrences, Occurrences]:
+        """Word, character and lexicon occurrences of already normalised posts (``positions``:
+        also where each n-gram starts, for explanations)."""
         mask = np.uint64(self.n_features - 1)
+        need_tokens = self.word_ngrams[1] > 0 or self.lexicon is not None
+        tc = _token_chars(SEP.join(wakati_batch(norm))) if need_tokens else None
         lo, hi = self.word_ngrams
-        words = (
-            _word_occurrences(SEP.join(wakati_batch(norm)), lo, hi, mask)
-            if hi
-            else _collect([], WORD)
-        )
+        words = _word_occurrences(tc, lo, hi, mask, positions) if hi else _empty()
         lo, hi = self.char_ngrams
-        chars = _char_occurrences(SEP.join(norm), lo, hi, mask) if hi else _collect([], CHAR)
-        return words, chars
+        chars = _char_occurrences(SEP.join(norm), lo, hi, mask, positions) if hi else _empty()
+        lex = _lex_occurrences(tc, self.lexicon, mask, len(norm)) if self.lexicon is not None else _empty()
+        return words, chars, lex
 
     def transform_normalized(self, norm: Sequence[str]) -> sp.csr_matrix:
         """CSR matrix (len(norm), n_features), float32, duplicates not summed."""
         n_docs = len(norm)
-        words, chars = self.occurrences(norm)
-        doc = np.concatenate([words.doc, chars.doc])
-        col = np.concatenate([words.col, chars.col])
-        val = np.concatenate([_view_values(words.doc, n_docs), _view_values(chars.doc, n_docs)])
+        views = self.occurrences(norm, positions=False)
+        doc = np.concatenate([v.doc for v in views])
+        col = np.concatenate([v.col for v in views])
+        scale = (1.0, 1.0, float(self.lexicon_weight))
+        val = np.concatenate([_view_values(v.doc, n_docs) * np.float32(w) for v, w in zip(views, scale)])
         order = np.argsort(doc, kind="stable")
         indptr = np.zeros(n_docs + 1, dtype=np.int64)
         np.cumsum(np.bincount(doc, minlength=n_docs), out=indptr[1:])
@@ -204,24 +353,39 @@ class Featurizer:
         return self.transform_normalized(self.normalize(texts))
 
     def describe(self, text: str) -> list[dict]:
-        """Every n-gram of one post with its column, value, and span in the original text.
+        """Every feature occurrence of one post with its column, value, and span in the original text.
 
         The slow, explanatory twin of :meth:`transform`: it returns the same columns and values.
         """
         norm, spans = normalize_with_offsets(text, self.normalizer)
-        words, chars = self.occurrences([norm])
+        words, chars, lex = self.occurrences([norm])
         out = []
         if len(chars.col):
             value = float(_view_values(chars.doc, 1)[0])
             for col, start, n in zip(chars.col, chars.start, chars.n):
                 out.append(_record(CHAR, norm[start : start + n], col, value, spans, start, start + n))
-        if len(words.col):
+        if len(words.col) or len(lex.col):
             tokens = wakati(norm).split(" ")
             where = _token_positions(norm, tokens)
+        if len(words.col):
             value = float(_view_values(words.doc, 1)[0])
             for col, k, n in zip(words.col, words.start, words.n):
                 a, b = where[k][0], where[k + n - 1][1]
                 out.append(_record(WORD, " ".join(tokens[k : k + n]), col, value, spans, a, b))
+        if len(lex.col):
+            value = float(_view_values(lex.doc, 1)[0] * np.float32(self.lexicon_weight))
+            names = self.lexicon.category_names if self.lexicon else ()
+            tok_of = np.repeat(np.arange(len(tokens)), [len(t) for t in tokens])
+            for col, start, n, cat in zip(lex.col, lex.start, lex.n, lex.label):
+                if cat < 0:
+                    left, rights = _CONJUNCTIONS[-1 - cat]
+                    name = f"[{left} + {'/'.join(rights)}]"
+                    out.append(_record(LEX, name, col, value, spans, *where[tok_of[start]]))
+                    continue
+                k0, k1 = tok_of[start], tok_of[start + n - 1]
+                a, b = where[k0][0], where[k1][1]
+                tag = names[cat // 2] + (", quoted" if cat % 2 else "")
+                out.append(_record(LEX, f"[{tag}] {norm[a:b]}", col, value, spans, a, b))
         return out
 
 

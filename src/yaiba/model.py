@@ -13,10 +13,13 @@ import numpy as np
 from . import persist
 from .errors import ModelFormatError
 from .estimator import AttackClassifier, softmax
+from .cache import ProbaCache
 from .features import Featurizer
+from .lexicon import Lexicon
 from .validation import check_labels, check_texts
 
 DEFAULT_BATCH = 2048
+HASH_SCHEME = "splitmix64-poly-v2"  # v2: katakana folded in the char and lex views
 POSITIVE = "attack"
 
 
@@ -45,6 +48,7 @@ class Model:
         positive_label: str | None = POSITIVE,
         thresholds: Mapping[str, float] | None = None,
         info: Mapping[str, Any] | None = None,
+        cache_size: int = 0,
     ) -> None:
         self.estimator = estimator
         self.kind_estimator = kind_estimator
@@ -54,6 +58,7 @@ class Model:
         self.positive_label = positive_label
         self.thresholds = _check_thresholds(thresholds or {}, classes)
         self.info: dict[str, Any] = dict(info or {})
+        self.cache = ProbaCache(cache_size) if cache_size else None
 
     # -- description -----------------------------------------------------------------------
     @property
@@ -89,9 +94,21 @@ class Model:
         return np.vstack(parts)
 
     def proba_chunk(self, texts: list[str]) -> np.ndarray:
-        """Probabilities of one validated chunk, in this process."""
-        matrix = self.featurizer.transform(texts)
-        return self.estimator.proba_from_matrix(matrix)
+        """Probabilities of one validated chunk, in this process (through the cache if on)."""
+        norm = self.featurizer.normalize(texts)
+        if self.cache is None:
+            return self.estimator.proba_from_matrix(self.featurizer.transform_normalized(norm))
+        rows = self.cache.lookup(norm)
+        missing = sorted({t for t, r in zip(norm, rows) if r is None})
+        self.cache.count(hits=len(norm) - len(missing), misses=len(missing))
+        if missing:
+            fresh = self.estimator.proba_from_matrix(self.featurizer.transform_normalized(missing))
+            self.cache.store(missing, fresh)
+            by_text = dict(zip(missing, fresh))
+            rows = [by_text[t] if r is None else r for t, r in zip(norm, rows)]
+        if not rows:
+            return np.zeros((0, len(self.classes_)), dtype=np.float32)
+        return np.vstack(rows)
 
     def score(
         self, texts: Iterable[str], *, batch_size: int = DEFAULT_BATCH, n_jobs: int | None = None
@@ -129,17 +146,57 @@ class Model:
         """Attack kind of each post predicted ``attack``; None for the others."""
         if self.kind_estimator is None:
             raise ValueError("this model has no kind head; train it with kinds=...")
+        return [kind for chunk in _chunks(texts, batch_size) for kind in self.predict_batch(chunk)[2]]
+
+    def kind_of(self, texts: Iterable[str], *, batch_size: int = DEFAULT_BATCH) -> list[str]:
+        """The most likely attack kind of each post, assuming it is an attack."""
+        if self.kind_estimator is None:
+            raise ValueError("this model has no kind head; train it with kinds=...")
         items = check_texts(texts)
-        out: list[str | None] = []
+        out: list[str] = []
         for i in range(0, len(items), batch_size):
-            chunk = items[i : i + batch_size]
-            matrix = self.featurizer.transform(chunk)
-            labels = self.labels_from_proba(self.estimator.proba_from_matrix(matrix))
-            kinds = self.kind_estimator.classes_[
-                np.argmax(self.kind_estimator.logits_from_matrix(matrix), axis=1)
-            ]
-            out.extend(str(k) if lab == self.positive_label else None for lab, k in zip(labels, kinds))
+            logits = self.kind_estimator.logits_from_matrix(self.featurizer.transform(items[i : i + batch_size]))
+            out.extend(str(k) for k in self.kind_estimator.classes_[np.argmax(logits, axis=1)])
         return out
+
+    def predict_kind_proba(self, texts: Iterable[str], *, batch_size: int = DEFAULT_BATCH) -> np.ndarray:
+        """Joint probabilities P(attack and kind), float32 (n, len(kinds_)); rows sum to P(attack).
+
+        Column ``kinds_.index("discrimination")`` is the probability of a group attack, the
+        score to rank by for hate-speech tasks.
+        """
+        if self.kind_estimator is None:
+            raise ValueError("this model has no kind head; train it with kinds=...")
+        col = self._positive_column()
+        items = check_texts(texts)
+        out = []
+        for i in range(0, len(items), batch_size):
+            matrix = self.featurizer.transform(items[i : i + batch_size])
+            p_attack = self.estimator.proba_from_matrix(matrix)[:, col]
+            out.append(softmax(self.kind_estimator.logits_from_matrix(matrix)) * p_attack[:, None])
+        if not out:
+            return np.zeros((0, len(self.kinds_)), dtype=np.float32)
+        return np.vstack(out)
+
+    def predict_batch(self, texts: list[str]) -> tuple[np.ndarray, list[str], list[str | None]]:
+        """Probabilities, labels and kinds of one batch, featurised once, in this process.
+
+        The fast path for callers that want all three (e.g. :mod:`yaiba.spark`): the same
+        values as :meth:`predict_proba`, :meth:`predict` and :meth:`predict_kind`, at the
+        cost of one featurisation. Kinds are None for posts not labelled attack, and for
+        every post when the model has no kind head.
+        """
+        items = check_texts(texts)
+        matrix = self.featurizer.transform(items)
+        proba = self.estimator.proba_from_matrix(matrix)
+        labels = self.labels_from_proba(proba)
+        kinds: list[str | None] = [None] * len(items)
+        rows = [i for i, lab in enumerate(labels) if lab == self.positive_label]
+        if self.kind_estimator is not None and rows:
+            logits = self.kind_estimator.logits_from_matrix(matrix[rows])
+            for i, k in zip(rows, self.kind_estimator.classes_[np.argmax(logits, axis=1)]):
+                kinds[i] = str(k)
+        return proba, labels, kinds
 
     def _positive_column(self) -> int:
         if self.positive_label is None:
@@ -159,20 +216,48 @@ class Model:
 
         return explain(self, text, top=top, label=label)
 
+    def reasons(self, texts: Iterable[str], *, max_phrases: int = 3) -> list:
+        """A reason code for each post predicted attack (None for the others).
+
+        Each :class:`yaiba.reasons.Reason` has the kind, the phrases that drove the decision as
+        offsets into the original post, and a one-line Japanese message for a moderator.
+        """
+        from .reasons import reasons
+
+        return reasons(self, texts, max_phrases=max_phrases)
+
     # -- thresholds ------------------------------------------------------------------------
+    def with_cache(self, maxsize: int = 65536) -> Model:
+        """A copy of this model that remembers the probabilities of the last ``maxsize``
+        distinct posts (after normalisation); ``maxsize=0`` turns the cache off.
+
+        Worth it when posts repeat (spam waves, copy-paste attacks); see benchmarks/cache.py.
+        Each worker process of ``n_jobs`` keeps its own cache.
+        """
+        return self._copy(cache_size=maxsize)
+
     def with_thresholds(self, thresholds: Mapping[str, float]) -> Model:
         """A copy of this model whose :meth:`predict` uses ``thresholds`` (class -> min probability).
 
         Classes are checked in the order given: the first whose probability reaches its
         threshold wins; otherwise the most probable class without a threshold.
         """
-        return Model(
-            self.estimator,
-            kind_estimator=self.kind_estimator,
-            positive_label=self.positive_label,
-            thresholds=thresholds,
-            info=self.info,
-        )
+        return self._copy(thresholds=thresholds)
+
+    @property
+    def cache_size(self) -> int:
+        return self.cache.maxsize if self.cache is not None else 0
+
+    def _copy(self, **changes: Any) -> Model:
+        settings = {
+            "kind_estimator": self.kind_estimator,
+            "positive_label": self.positive_label,
+            "thresholds": self.thresholds,
+            "info": self.info,
+            "cache_size": self.cache_size,
+        }
+        settings.update(changes)
+        return Model(self.estimator, **settings)
 
     # -- persistence -----------------------------------------------------------------------
     def _meta_and_arrays(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
@@ -184,6 +269,10 @@ class Model:
             heads[head] = _head_meta(est)
             for k, v in _head_arrays(est).items():
                 arrays[f"{head}.{k}"] = v
+        lexicon = self.featurizer.lexicon
+        if lexicon is not None:
+            arrays["lexicon.terms"] = np.asarray(lexicon.terms, dtype=str)
+            arrays["lexicon.categories"] = np.asarray(lexicon.categories, dtype=str)
         meta = {
             "environment": persist.environment(),
             "features": _featurizer_meta(self.featurizer),
@@ -206,11 +295,12 @@ class Model:
 
     def __reduce__(self):
         # pickling a Model (e.g. to a worker process) ships the safe file format
-        return (_from_bytes, (self.to_bytes(),))
+        return (_from_bytes, (self.to_bytes(), self.cache_size))
 
 
-def _from_bytes(blob: bytes) -> Model:
-    return load(blob)
+def _from_bytes(blob: bytes, cache_size: int = 0) -> Model:
+    model = load(blob)
+    return model.with_cache(cache_size) if cache_size else model
 
 
 def _chunks(texts: Iterable[str], size: int) -> Iterator[list[str]]:
@@ -264,7 +354,9 @@ def _featurizer_meta(f: Featurizer) -> dict[str, Any]:
         "word_ngrams": list(f.word_ngrams),
         "char_ngrams": list(f.char_ngrams),
         "normalizer": f.normalizer,
-        "hash": "splitmix64-poly-v1",
+        "lexicon": f.lexicon is not None,
+        "lexicon_weight": f.lexicon_weight,
+        "hash": HASH_SCHEME,
     }
 
 
@@ -298,13 +390,21 @@ def _restore_head(head: str, meta: Mapping[str, Any], arrays: Mapping[str, np.nd
         params["word_ngrams"] = tuple(params["word_ngrams"])
         params["char_ngrams"] = tuple(params["char_ngrams"])
         est = AttackClassifier(**params)
+        lexicon = None
+        if fmeta.get("lexicon"):
+            terms, cats = arrays["lexicon.terms"], arrays["lexicon.categories"]
+            if terms.dtype.kind != "U" or cats.dtype.kind != "U" or terms.shape != cats.shape:
+                raise ModelFormatError(f"{where}: lexicon arrays are inconsistent")
+            lexicon = Lexicon(tuple(terms.tolist()), tuple(cats.tolist()))
         featurizer = Featurizer(
             n_features=int(fmeta["n_features"]),
             word_ngrams=tuple(fmeta["word_ngrams"]),
             char_ngrams=tuple(fmeta["char_ngrams"]),
             normalizer=int(fmeta["normalizer"]),
+            lexicon=lexicon,
+            lexicon_weight=float(fmeta.get("lexicon_weight", 1.0)),
         )
-        if fmeta.get("hash") != "splitmix64-poly-v1":
+        if fmeta.get("hash") != HASH_SCHEME:
             raise ModelFormatError(f"{where}: unknown feature hash {fmeta.get('hash')!r}")
         rows = arrays[f"{head}.rows"]
         w = arrays[f"{head}.weights"]
@@ -346,13 +446,26 @@ def default_model_path() -> Path:
     )
 
 
+def _default_source() -> persist.Source:
+    """The shipped model's path, or its bytes when yaiba is imported from a zip (spark-submit --py-files)."""
+    try:
+        return default_model_path()
+    except FileNotFoundError:
+        from importlib.resources import files
+
+        packaged = files(__package__).joinpath("models", "default.npz")
+        if packaged.is_file():
+            return packaged.read_bytes()
+        raise
+
+
 def load(path: persist.Source | None = None) -> Model:
     """Load a model saved with :meth:`Model.save`, or the shipped default model.
 
     Never unpickles, never uses the network, never writes. Raises ModelFormatError for a
     truncated, tampered, unsafe or wrong-version file, FileNotFoundError for a missing one.
     """
-    source = default_model_path() if path is None else path
+    source = _default_source() if path is None else path
     meta, arrays = persist.read(source)
     where = persist._name(source)
     heads = meta.get("heads") or {}
@@ -378,6 +491,7 @@ def train(
     *,
     kinds: Iterable[object] | None = None,
     positive_label: str = POSITIVE,
+    sample_weight: Iterable[float] | None = None,
     info: Mapping[str, Any] | None = None,
     **options: Any,
 ) -> Model:
@@ -392,12 +506,19 @@ def train(
         None/'' allowed there). Trains the second head behind :meth:`Model.predict_kind`.
     positive_label : str
         The class :meth:`Model.score` returns the probability of. For labels "0"/"1" use "1".
+    sample_weight : optional
+        A weight per post (e.g. to balance sources); used by both heads.
     **options
         Parameters of :class:`AttackClassifier` (``C``, ``char_ngrams``, ...).
     """
     items = check_texts(texts)
     y = check_labels(labels, len(items))
-    est = AttackClassifier(**options).fit(items, y)
+    weights = None
+    if sample_weight is not None:
+        weights = np.asarray(list(sample_weight), dtype=np.float64)
+        if weights.shape != (len(items),) or not np.all(np.isfinite(weights)) or (weights < 0).any():
+            raise ValueError(f"sample_weight must hold {len(items)} finite non-negative numbers")
+    est = AttackClassifier(**options).fit(items, y, sample_weight=weights)
     kind_est = None
     if kinds is not None:
         kind_list = list(kinds)
@@ -409,7 +530,8 @@ def train(
             raise ValueError(f"kinds[{missing[0]}] is missing for a {positive_label!r} row")
         kind_y = [kind_list[i] for i in rows]
         if len(set(kind_y)) >= 2:
-            kind_est = AttackClassifier(**options).fit([items[i] for i in rows], kind_y)
+            kind_w = None if weights is None else weights[rows]
+            kind_est = AttackClassifier(**options).fit([items[i] for i in rows], kind_y, sample_weight=kind_w)
     summary = {
         "n_rows": len(items),
         "label_counts": {str(c): int((y == c).sum()) for c in est.classes_},

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -43,18 +43,21 @@ def _nfkc(text: str) -> str:
 @dataclass(frozen=True)
 class _Regex:
     pattern: re.Pattern[str]
-    repl: str
+    repl: str | Callable[[re.Match[str]], str]
+
+    def expand(self, m: re.Match[str]) -> str:
+        return self.repl(m) if callable(self.repl) else m.expand(self.repl)
 
 
 @dataclass(frozen=True)
 class _Call:
-    name: str  # "nfkc" or "lower"
+    name: str  # "nfkc", "lower" or "strip"
 
 
 _Step = _Regex | _Call
 
 
-def _sub(pattern: str, repl: str) -> _Regex:
+def _sub(pattern: str, repl: str | Callable[[re.Match[str]], str]) -> _Regex:
     return _Regex(re.compile(pattern), repl)
 
 
@@ -64,11 +67,94 @@ _V1: tuple[_Step, ...] = (
     _Call("nfkc"),  # width variants, compatibility forms, composed kana
     _Call("lower"),
     _sub(r"\s+", " "),  # \s never matches NUL
-    _sub(r"(?<![^\x00]) | (?![^\x00])", ""),  # strip: a space at a post's start or end
-    _sub(r"([^\x00])\1{3,}", r"\1\1\1"),  # elongation: しねえええええ -> しねえええ
+    _Call("strip"),  # the space a post may start or end with
+    _sub(r"([^\x00])\1\1\1+", r"\1\1\1"),  # elongation: しねえええええ -> しねえええ
 )
 
-STEPS: dict[int, tuple[_Step, ...]] = {1: _V1}
+# -- version 2: undo common evasions (し.ね, ｼ ﾈ, 死ねぇぇぇー, コ口ス, 杀す, タヒね, 4ね) -------
+_KATA = "\u30a1-\u30fa\u30fc"  # katakana and the long-vowel mark
+_KANJI = "\u3400-\u4dbf\u4e00-\u9fff"
+_SEPS = "._~/*+|\u30fb-"  # . _ ~ / * + | ・ - (after NFKC; the hyphen last, literal)
+_UNIT = f"[^\\s\\x00\\d{_SEPS}]"  # a character that can be spelled out between separators
+_JA = f"[\u3041-\u3096{_KATA}{_KANJI}]"
+_LOOKALIKE = dict(zip("口力三工二卜夕八才千", "ロカミエニトタハオチ"))  # kanji that pass for katakana
+_SUBSTITUTES = {"杀": "殺", "莫迦": "馬鹿"}  # a simplified kanji and an old spelling
+
+
+def _kana_vowel(c: str) -> str:
+    """The vowel a kana ends in ("a" for カ and か), or "" (ン, っ, ー, other characters)."""
+    name = unicodedata.name(c, "")
+    if not (name.startswith("HIRAGANA LETTER") or name.startswith("KATAKANA LETTER")):
+        return ""
+    return name[-1].lower() if name[-1] in "AEIOU" and name.split()[-1] != "N" else ""
+
+
+_VOWELS = {c: _kana_vowel(c) for c in map(chr, range(0x3041, 0x30FB)) if _kana_vowel(c)}
+_PLAIN_VOWELS = "あいうえおアイウエオ"
+_KATA_SET = {chr(c) for c in range(0x30A1, 0x30FB)} | {"ー"}
+_KANJI_RE = re.compile(f"[{_KANJI}]")
+
+
+def _before(m: re.Match[str], k: int = 1) -> str:
+    i = m.start() - k
+    return m.string[i] if i >= 0 else ""
+
+
+def _after(m: re.Match[str], k: int = 0) -> str:
+    i = m.end() + k
+    return m.string[i] if i < len(m.string) else ""
+
+
+def _drop_echo(m: re.Match[str]) -> str:
+    """キモオオ -> キモ: a run of the vowel the previous kana ends in is elongation."""
+    vowel = _VOWELS.get(_before(m), "")
+    return "" if vowel and all(_VOWELS[c] == vowel for c in m.group()) else m.group()
+
+
+def _lookalike(m: re.Match[str]) -> str:
+    """コ口ス -> コロス: a kanji that passes for katakana, next to katakana and not to kanji."""
+    prev, nxt = _before(m), _after(m)
+    if (prev in _KATA_SET and not _KANJI_RE.match(nxt)) or (nxt in _KATA_SET and not _KANJI_RE.match(prev)):
+        return _LOOKALIKE[m.group()]
+    return m.group()
+
+
+def _death_wish(m: re.Match[str]) -> str:
+    """タヒね, 4ね, 〇ね, 氏ね -> 死ね; not 4ねん, 田中氏ね, 40ね."""
+    head = m.group()
+    if head == "タヒ":
+        return "死"
+    if _after(m, 1) == "ん":
+        return head
+    prev = _before(m)
+    if head == "4" and prev.isdigit() or head in "氏市" and _KANJI_RE.match(prev):
+        return head
+    return "死"
+
+
+def _join_units(m: re.Match[str]) -> str:
+    return re.sub(f"[ {_SEPS}]", "", m.group())
+
+
+_V2: tuple[_Step, ...] = _V1[:-1] + (
+    _sub(r"https?://[^\s\x00]+", "url"),  # links: one token, not spelled-out characters
+    # characters spelled out with separators: し.ね, 死_ん_で, 生・ま・れ・て, シ ン デ -> joined;
+    # spaces only between three or more Japanese characters, so English words and line breaks
+    # turned into spaces stay apart. (Each pattern starts with its separator, so the regex
+    # engine can skip to candidates.)
+    _sub(f"[{_SEPS}](?<={_UNIT}[{_SEPS}]){_UNIT}(?:[{_SEPS}]{_UNIT})*", _join_units),
+    _sub(f" (?<={_JA} ){_JA}(?: {_JA})+", _join_units),
+    # elongation: runs of long-vowel marks or small kana go, other runs keep two, and a run of
+    # the vowel the previous kana ends in goes (死ねぇぇぇ, 殺すーーー, キモオオ)
+    _sub("[ー〜~ぁぃぅぇぉゃゅょァィゥェォャュョ]{2,}", ""),
+    _sub(r"([^\x00])\1\1+", r"\1\1"),
+    _sub(f"[{_PLAIN_VOWELS}](?<=[\u3041-\u3096\u30a1-\u30fa][{_PLAIN_VOWELS}])[{_PLAIN_VOWELS}]+", _drop_echo),
+    _sub("[口力三工二卜夕八才千]", _lookalike),
+    _sub("杀|莫迦", lambda m: _SUBSTITUTES[m.group()]),
+    _sub("タヒ(?=[ねんぬのにだ])|[4〇○◯●氏市](?=ね)", _death_wish),
+)
+
+STEPS: dict[int, tuple[_Step, ...]] = {1: _V1, 2: _V2}
 LATEST = max(STEPS)
 
 
@@ -84,6 +170,8 @@ def _apply(step: _Step, text: str) -> str:
         return step.pattern.sub(step.repl, text)
     if step.name == "nfkc":
         return _nfkc(text)
+    if step.name == "strip":  # posts are joined by SEP: strip around every SEP too
+        return text.replace(" " + SEP, SEP).replace(SEP + " ", SEP).strip(" ")
     return text.lower()
 
 
@@ -137,6 +225,10 @@ def _merge(spans: list[Span]) -> Span:
 def _apply_tracked(step: _Step, text: str, spans: list[Span]) -> tuple[str, list[Span]]:
     if isinstance(step, _Regex):
         return _regex_tracked(step, text, spans)
+    if step.name == "strip":
+        start = len(text) - len(text.lstrip(" "))
+        end = len(text.rstrip(" "))
+        return text[start:end], spans[start:end]
     if step.name == "lower":
         out: list[str] = []
         new: list[Span] = []
@@ -164,7 +256,7 @@ def _regex_tracked(step: _Regex, text: str, spans: list[Span]) -> tuple[str, lis
     for m in step.pattern.finditer(text):
         out.append(text[pos : m.start()])
         new.extend(spans[pos : m.start()])
-        repl = m.expand(step.repl)
+        repl = step.expand(m)
         if repl:
             whole = _merge(spans[m.start() : m.end()])  # no step matches the empty string
             out.append(repl)

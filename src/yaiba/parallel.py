@@ -59,11 +59,13 @@ def resolve_n_jobs(n_jobs: int | None) -> int:
     return n_jobs
 
 
-def _init_worker(blob: bytes) -> None:
+def _init_worker(blob: bytes, cache_size: int) -> None:
     global _worker_model
     from .model import load
 
     _worker_model = load(blob)
+    if cache_size:
+        _worker_model = _worker_model.with_cache(cache_size)
 
 
 def _score_chunk(chunk: list[str]) -> np.ndarray:
@@ -85,7 +87,7 @@ def _new_executor(model: Model, workers: int) -> ProcessPoolExecutor:
         max_workers=workers,
         mp_context=_context(),
         initializer=_init_worker,
-        initargs=(model.to_bytes(),),
+        initargs=(model.to_bytes(), model.cache_size),
     )
 
 

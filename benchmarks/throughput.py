@@ -1,0 +1,126 @@
+"""Throughput of yaiba against the tokenizer floor and naive pipelines, on real posts.
+
+Measured in one run, so the ratios compare like with like:
+
+- ``fugashi_wakati``: bare fugashi ``-Owakati`` (unidic-lite) over the raw posts: the floor;
+- ``yaiba_1core`` / ``yaiba_all_cores``: ``clf.score(posts)`` with ``n_jobs=1`` / ``-1``
+  (the worker pool is started by a warm-up call first);
+- ``sklearn_batch`` / ``sklearn_post_by_post``: a naive ``Pipeline(TfidfVectorizer(tokenizer=
+  fugashi), LogisticRegression)`` trained on the corpus, called on the whole batch / post by
+  post (on at most 2,000 posts, scaled);
+- ``fasttext``: fastText supervised (``pip install 'yaiba[bench]'``) on the same fugashi
+  tokens, tokenisation included.
+
+Posts: Nishika ``unlabelled.csv`` then ``train.csv`` texts repeated to ``--posts``.
+Usage: ``python benchmarks/throughput.py [--posts 100000] [--json]``.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(__file__))
+from _common import emit, machine, parser, real_posts, timed  # noqa: E402
+
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+import yaiba  # noqa: E402
+from yaiba.tokenizer import _new_tagger  # noqa: E402
+
+
+def main() -> int:
+    p = parser(__doc__.split("\n")[0], posts=20_000)
+    p.add_argument("--repeat", type=int, default=3)
+    args = p.parse_args()
+    posts = real_posts(args.datasets, args.posts)
+    chars = sum(map(len, posts))
+    clf = yaiba.load(args.model)
+    tagger = _new_tagger()
+    corpus = pd.read_csv(os.path.join(os.path.dirname(__file__), "..", "data", "corpus.csv"),
+                         dtype=str, keep_default_na=False)
+
+    def wakati_all():
+        parse = tagger.parse
+        return [parse(t) for t in posts]
+
+    seconds: dict[str, float] = {}
+    seconds["fugashi_wakati"] = timed(wakati_all, args.repeat)
+    seconds["yaiba_1core"] = timed(lambda: clf.score(posts, n_jobs=1), args.repeat)
+    clf.score(posts[:5000], batch_size=1000, n_jobs=-1)  # start the worker pool
+    seconds["yaiba_all_cores"] = timed(lambda: clf.score(posts, n_jobs=-1), args.repeat)
+
+    naive = _naive_pipeline(corpus, tagger)
+    seconds["sklearn_batch"] = timed(lambda: naive.predict_proba(posts), args.repeat)
+    few = posts[:2000]
+    per_post = timed(lambda: [naive.predict_proba([t]) for t in few], 1)
+    seconds["sklearn_post_by_post"] = per_post * len(posts) / len(few)
+    ft = _fasttext(corpus, tagger)
+    if ft is not None:
+        # the binding's per-line predict: fasttext-wheel's predict() is broken under numpy 2
+        # (see benchmarks/accuracy.py); tokenisation included, as for yaiba
+        predict = ft.f.predict
+        seconds["fasttext"] = timed(lambda: [predict(tagger.parse(t) + "\n", -1, 0.0, "strict") for t in posts], args.repeat)
+
+    floor = seconds["fugashi_wakati"]
+    results = {
+        name: {
+            "seconds": round(s, 4),
+            "posts_per_s": round(len(posts) / s, 1),
+            "mchars_per_s": round(chars / s / 1e6, 3),
+            "vs_floor": round(floor / s, 3),
+        }
+        for name, s in seconds.items()
+    }
+    one = seconds["yaiba_1core"]
+    ratios = {
+        "yaiba_1core_vs_floor": round(floor / one, 3),
+        "all_cores_vs_1core": round(one / seconds["yaiba_all_cores"], 3),
+        "yaiba_vs_sklearn_post_by_post": round(seconds["sklearn_post_by_post"] / one, 1),
+        "yaiba_vs_sklearn_batch": round(seconds["sklearn_batch"] / one, 2),
+    }
+    if "fasttext" in seconds:
+        ratios["yaiba_vs_fasttext"] = round(seconds["fasttext"] / one, 2)
+    result = {"benchmark": "throughput", "posts": len(posts), "chars": chars, "repeat": args.repeat,
+              "machine": machine(), "results": results, "ratios": ratios}
+    rows = [[k, v["posts_per_s"], v["mchars_per_s"], v["vs_floor"]] for k, v in results.items()]
+    rows += [[k, "", "", v] for k, v in ratios.items()]
+    emit(result, rows, ["run", "posts/s", "Mchar/s", "x floor"], args.json)
+    return 0
+
+
+def _naive_pipeline(corpus: pd.DataFrame, tagger):
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import Pipeline
+
+    def tokenize(text: str) -> list[str]:
+        return tagger.parse(text).split()
+
+    pipe = Pipeline([
+        ("tfidf", TfidfVectorizer(tokenizer=tokenize, token_pattern=None, lowercase=False, ngram_range=(1, 2))),
+        ("lr", LogisticRegression(max_iter=1000)),
+    ])
+    return pipe.fit(list(corpus.text), list(corpus.label))
+
+
+def _fasttext(corpus: pd.DataFrame, tagger):
+    try:
+        import fasttext
+    except ImportError:
+        print("fasttext not installed (pip install 'yaiba[bench]'): skipped", file=sys.stderr)
+        return None
+    with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False, encoding="utf-8") as fh:
+        for text, label in zip(corpus.text, corpus.label):
+            fh.write(f"__label__{label} {tagger.parse(text).replace(chr(10), ' ')}\n")
+        path = fh.name
+    try:
+        return fasttext.train_supervised(path, epoch=25, lr=0.5, wordNgrams=2, dim=100, thread=1, seed=0, verbose=0)
+    finally:
+        os.unlink(path)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,51 @@
+"""The speed and quality benchmarks run and print one JSON object that CI can read (numbers not asserted)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
+
+
+@pytest.mark.parametrize(
+    "script,args,key",
+    [
+        ("throughput.py", ["--posts", "300", "--repeat", "1"], "ratios"),
+        ("latency.py", ["--posts", "20"], "results"),
+        ("load.py", ["--repeat", "2"], "results"),
+        ("memory.py", ["--posts", "300"], "results"),
+        ("cache.py", ["--posts", "300"], "results"),
+    ],
+)
+def test_benchmark_prints_json(script, args, key, datasets, model_path):
+    out = subprocess.run(
+        [sys.executable, str(BENCH / script), *args, "--json", "--datasets", str(datasets), "--model", str(model_path)],
+        capture_output=True, text=True, timeout=600,
+    )
+    assert out.returncode == 0, out.stderr
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    assert key in result and result["machine"]["cores"] >= 1
+    if script == "memory.py":
+        assert result["results"]["rows_match"] is True
+    if script == "cache.py":
+        assert result["results"]["identical_scores"] is True
+
+
+def test_obfuscation_and_targets_benchmarks_print_json(datasets, model_path):
+    for script, extra in (("obfuscation.py", []), ("targets.py", ["--skip-retrain"])):
+        out = subprocess.run(
+            [sys.executable, str(BENCH / script), "--json", "--datasets", str(datasets), "--model", str(model_path), *extra],
+            capture_output=True, text=True, timeout=600,
+        )
+        assert out.returncode == 0, out.stderr
+        result = json.loads(out.stdout.strip().splitlines()[-1])
+        if script == "obfuscation.py":
+            assert set(result["results"]) >= {"all", "width", "spacing", "symbols", "zero_width", "kana"}
+            assert 0 <= result["results"]["all"]["recall_variants"] <= 1
+        else:
+            assert set(result["met"]) >= {"dev_attack_f1", "rtp_lx_holdout_roc_auc", "nishika_pr_auc_attack"}

@@ -1,0 +1,100 @@
+"""yaiba eval --report/--target-precision and yaiba train --target-precision, in-process."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import yaiba
+from yaiba.cli import main
+
+
+@pytest.fixture(scope="module")
+def labelled(corpus, tmp_path_factory):
+    path = tmp_path_factory.mktemp("data") / "sample.csv"
+    corpus.iloc[::8].to_csv(path, index=False)  # about 240 rows, all three labels
+    return path
+
+
+def test_eval_keeps_its_output_and_adds_threshold_calibration_and_errors(model_path, labelled, capsys):
+    assert main(["eval", str(model_path), str(labelled), "--by", "kind", "--target-precision", "0.9",
+                 "--worst", "3"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("rows: ")  # the existing report comes first, unchanged
+    assert "macro-F1" in out and "confusion matrix" in out and "by kind: share predicted attack" in out
+    assert "expected calibration error" in out
+    assert "threshold on P(attack) for precision >= 0.9" in out
+
+
+def test_eval_json_has_the_old_keys_and_the_new_ones(model_path, labelled, capsys):
+    assert main(["eval", str(model_path), str(labelled), "--json", "--by", "kind", "--target-precision", "0.95"]) == 0
+    d = json.loads(capsys.readouterr().out)
+    assert {"n", "accuracy", "macro_f1", "per_class", "confusion_matrix", "attack", "by_group", "group_col"} <= set(d)
+    assert {"calibration", "threshold", "worst_errors"} <= set(d)
+    assert d["threshold"]["target_precision"] == 0.95 and "curves" not in d
+    assert len(d["worst_errors"]) <= 10
+
+
+def test_eval_report_folder(model_path, labelled, tmp_path, capsys):
+    pytest.importorskip("matplotlib")
+    out = tmp_path / "report"
+    assert main(["eval", str(model_path), str(labelled), "--report", str(out), "--target-precision", "0.9"]) == 0
+    assert "index.html" in capsys.readouterr().err
+    assert {p.name for p in out.iterdir()} >= {"index.html", "report.json", "roc.png", "precision_recall.png",
+                                                 "reliability.png", "confusion.png", "scores.png"}
+    assert (out / "roc.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_eval_threshold_override_and_usage_errors(model_path, labelled, capsys):
+    assert main(["eval", str(model_path), str(labelled), "--json", "--threshold", "0", "--worst", "0"]) == 0
+    d = json.loads(capsys.readouterr().out)
+    assert d["per_class"]["attack"]["recall"] == 1.0 and d["per_class"]["neutral"]["predicted_attack"] == 1.0
+    assert main(["eval", str(model_path), str(labelled), "--target-precision", "0"]) == 2
+    assert main(["eval", str(model_path), str(labelled), "--worst", "-1"]) == 2
+    assert "usage error" in capsys.readouterr().err
+
+
+def test_train_with_target_precision_stores_the_threshold(labelled, tmp_path, capsys):
+    model = tmp_path / "m.npz"
+    assert main(["train", str(labelled), "-o", str(model), "--target-precision", "0.9", "--cv-folds", "3"]) == 0
+    err = capsys.readouterr().err
+    assert "threshold for attack: P >= " in err and "out-of-fold precision" in err
+    clf = yaiba.load(model)
+    t = clf.thresholds["attack"]
+    record = clf.info["threshold"]
+    assert record["threshold"] == t and record["folds"] == 3 and record["target_precision"] == 0.9
+    assert record["precision"] >= 0.9 and 0 < record["recall"] <= 1
+    # the same out-of-fold scores give the same threshold through the Python API
+    data = pd.read_csv(labelled, dtype=str, keep_default_na=False)
+    cv = yaiba.cross_validate(data.text, data.label, folds=3)
+    assert cv.threshold_for_precision(0.9).threshold == pytest.approx(t)
+    # score uses the stored threshold; --threshold overrides it
+    posts = tmp_path / "posts.csv"
+    data[["text"]].to_csv(posts, index=False)
+    scored = tmp_path / "scored.csv"
+    for extra, cut in (([], t), (["--threshold", "0.5"], 0.5), (["--threshold", "0.97"], 0.97)):
+        assert main(["score", str(posts), "-o", str(scored), "--model", str(model), *extra]) == 0
+        with open(scored, newline="", encoding="utf-8") as fh:
+            rows = list(csv.DictReader(fh))
+        p = np.array([float(r["p_attack"]) for r in rows])  # rounded to 6 decimals in the file
+        flagged = np.array([r["label"] == "attack" for r in rows])
+        clear = np.abs(p - cut) > 1e-5
+        assert np.array_equal(flagged[clear], (p >= cut)[clear]), extra
+        assert (p >= cut).any() and (p < cut).any()
+
+
+def test_train_refuses_an_unreachable_target_and_writes_nothing(tmp_path, capsys):
+    # every post is the same text, half attack: every threshold has precision 0.5
+    data = tmp_path / "same.csv"
+    pd.DataFrame({"text": ["この人の発言はおかしい"] * 20, "label": ["attack", "neutral"] * 10}).to_csv(data, index=False)
+    model = tmp_path / "m.npz"
+    assert main(["train", str(data), "-o", str(model), "--target-precision", "0.9", "--cv-folds", "5"]) == 1
+    err = capsys.readouterr().err
+    assert "no threshold on out-of-fold P(attack) reaches precision 0.9" in err and "best 0.500" in err
+    assert not model.exists()
+    assert main(["train", str(data), "-o", str(model), "--target-precision", "0.9", "--positive-label", "spam"]) == 2
+    assert main(["train", str(data), "-o", str(model), "--target-precision", "1.5"]) == 2
