@@ -5,6 +5,7 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
+import pytest
 
 from yaiba import parallel
 
@@ -46,8 +47,11 @@ def test_n_jobs_validation():
 ODD = ["", "   ", "\ud800", "し\u200bね", "ｼﾈ", "Ａ\u0301", "👨\u200d👩\u200d👧" * 30, "あ" * 5000]
 
 
-def test_thread_pool_hammering_score_explain_and_predict_proba(small_model, corpus):
+@pytest.mark.parametrize("cache", [0, 16], ids=["no-cache", "small-lru-cache"])
+def test_thread_pool_hammering_score_explain_and_predict_proba(small_model, corpus, cache):
+    """Six threads score, explain and predict at once; a tiny shared LRU cache evicts all the time."""
     texts = list(corpus.text[:48]) + ODD
+    model = small_model.with_cache(cache) if cache else small_model  # expected: the plain model
     score = small_model.score(texts)
     proba = small_model.predict_proba(texts)
     explained = {i: small_model.explain(texts[i]) for i in range(0, len(texts), 4)}
@@ -64,10 +68,10 @@ def test_thread_pool_hammering_score_explain_and_predict_proba(small_model, corp
     def run(task):
         what, i = task
         if what == "explain":
-            return small_model.explain(texts[i])
+            return model.explain(texts[i])
         if what == "score":
-            return small_model.score(texts[i : i + 7], batch_size=3)
-        return small_model.predict_proba(texts[i : i + 7], batch_size=2)
+            return model.score(texts[i : i + 7], batch_size=3)
+        return model.predict_proba(texts[i : i + 7], batch_size=2)
 
     with ThreadPoolExecutor(6) as ex:
         results = list(ex.map(run, tasks))
