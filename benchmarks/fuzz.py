@@ -20,7 +20,6 @@ import contextlib
 import io
 import json
 import os
-import platform
 import sys
 import tempfile
 import time
@@ -30,6 +29,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 
 TARGETS = ("normalizer", "tokenizer", "model", "cli")
 FORMATS = ("csv", "jsonl", "txt")
@@ -213,6 +213,8 @@ def main(argv: list[str] | None = None) -> int:
     start = time.monotonic()  # the budget is for fuzzing, not for loading the model
     fuzzer.deadline = start + seconds
 
+    from _common import machine
+
     def finish(info: dict) -> None:
         elapsed = time.monotonic() - start
         total = sum(fuzzer.counts.values())
@@ -220,7 +222,7 @@ def main(argv: list[str] | None = None) -> int:
             "benchmark": "fuzz",
             "command": " ".join([Path(sys.executable).name, *sys.argv]),
             **info,
-            "python": platform.python_version(),
+            "machine": machine(),
             "seconds": round(elapsed, 1),
             "inputs": total,
             "inputs_per_target": {t: fuzzer.counts[t] for t in TARGETS},

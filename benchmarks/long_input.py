@@ -14,11 +14,14 @@ import argparse
 import json
 import math
 import multiprocessing as mp
-import platform
+import os
 import random
 import resource
 import sys
 import time
+
+sys.path.insert(0, os.path.dirname(__file__))
+from _common import machine  # noqa: E402
 
 KINDS = {
     # ordinary Japanese with sentence ends (the crash reproducer, made longer)
@@ -110,9 +113,7 @@ def main(argv: list[str] | None = None) -> int:
     summary = {f"{w}/{k}": _exponent(g) for (w, k), g in groups.items()}
     result = {
         "benchmark": "long_input",
-        "python": platform.python_version(),
-        "machine": platform.machine(),
-        "cores": mp.cpu_count(),
+        "machine": machine(),
         "rows": rows,
         "time_exponent": summary,
         "all_finite_in_0_1": all(r["finite_in_0_1"] for r in rows),

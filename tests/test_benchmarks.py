@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -49,3 +50,24 @@ def test_obfuscation_and_targets_benchmarks_print_json(datasets, model_path):
             assert 0 <= result["results"]["all"]["recall_variants"] <= 1
         else:
             assert set(result["met"]) >= {"dev_attack_f1", "rtp_lx_holdout_roc_auc", "nishika_pr_auc_attack"}
+
+
+def test_robustness_benchmarks_print_json(model_path):
+    """benchmarks/long_input.py and benchmarks/fuzz.py, at toy sizes (numbers not asserted)."""
+    runs = [
+        ("long_input.py", ["--sizes", "0.01", "0.02", "--kinds", "odd-mix", "--explain-sizes", "0.005"]),
+        ("fuzz.py", ["--minutes", "0.05", "--engine", "hypothesis", "--artifacts", "{tmp}"]),
+    ]
+    for script, args in runs:
+        with tempfile.TemporaryDirectory() as tmp:
+            args = [a.replace("{tmp}", tmp) for a in args]
+            out = subprocess.run([sys.executable, str(BENCH / script), *args, "--json", "--model", str(model_path)],
+                                 capture_output=True, text=True, timeout=600)
+            assert out.returncode == 0, out.stderr[-2000:]
+            result = json.loads(out.stdout.strip().splitlines()[-1])
+            assert result["machine"]["cores"] >= 1
+            if script == "long_input.py":
+                assert len(result["rows"]) == 3 and result["all_finite_in_0_1"] is True
+                assert set(result["time_exponent"]) == {"score/odd-mix", "explain/japanese"}
+            else:
+                assert result["inputs"] > 0 and result["failures"] == []
