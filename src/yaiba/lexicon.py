@@ -42,6 +42,9 @@ class Lexicon:
                 cats.append(cat)
         return cls(tuple(terms), tuple(cats))
 
+    def __repr__(self) -> str:
+        return f"Lexicon({len(self.terms)} terms in {len(self.category_names)} categories)"
+
     @property
     def category_names(self) -> tuple[str, ...]:
         return tuple(sorted(set(self.categories)))

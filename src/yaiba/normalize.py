@@ -27,17 +27,42 @@ _CONTROL = (
 
 
 # Characters NFKC leaves alone and that never combine with what precedes them (ASCII, kana,
-# CJK ideographs, common Japanese punctuation). NFKC runs only on the stretches between
-# them, with one character of context on the left: the same result, five times faster.
+# CJK ideographs, common Japanese punctuation, NUL). NFKC runs only on the stretches between
+# them, found with numpy, with one character of context on the left: the same result, ten
+# times faster than NFKC on the whole text.
 _NFKC_STABLE = (
-    "\t\n\r\x20-\x7e\u3001-\u3003\u3005-\u3011\u3041-\u3096\u30a1-\u30fc"
+    "\x00\t\n\r\x20-\x7e\u3001-\u3003\u3005-\u3011\u3041-\u3096\u30a1-\u30fc"
     "\u3400-\u4dbf\u4e00-\u9fff"
 )
-_NFKC_RUN = re.compile(f"(?s).?[^{_NFKC_STABLE}]+")
+
+
+def _unstable_table() -> np.ndarray:
+    """True for BMP code points outside ``_NFKC_STABLE``; U+FFFF stands for all astral ones."""
+    table = np.ones(0x10000, dtype=bool)
+    for lo, hi in re.findall(r"(.)(?:-(.))?", _NFKC_STABLE, re.S):
+        table[ord(lo) : ord(hi or lo) + 1] = False
+    table[0xFFFF] = True
+    return table
+
+
+_UNSTABLE = _unstable_table()
 
 
 def _nfkc(text: str) -> str:
-    return _NFKC_RUN.sub(lambda m: unicodedata.normalize("NFKC", m.group()), text)
+    if text.isascii():
+        return text
+    cp = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    bad = _UNSTABLE[np.minimum(cp, 0xFFFF)]
+    edges = np.flatnonzero(np.diff(bad, prepend=False, append=False)).tolist()
+    pieces = []
+    pos = 0
+    for start, end in zip(edges[::2], edges[1::2]):
+        start = max(start - 1, 0)  # one character of left context, always a stable one
+        pieces.append(text[pos:start])
+        pieces.append(unicodedata.normalize("NFKC", text[start:end]))
+        pos = end
+    pieces.append(text[pos:])
+    return "".join(pieces)
 
 
 @dataclass(frozen=True)
