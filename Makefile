@@ -49,7 +49,7 @@ bench: $(VENV)/.dev
 	$(BIN)/python benchmarks/latency.py
 	$(BIN)/python benchmarks/load.py
 	$(BIN)/python benchmarks/memory.py --posts $(POSTS)
-	$(BIN)/python benchmarks/cache.py --posts $(POSTS)
+	$(BIN)/python benchmarks/cache.py
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .hypothesis

@@ -201,7 +201,9 @@ def _word_occurrences(tc: _TokenChars | None, lo: int, hi: int, mask: np.uint64,
 
 def _quote_depth(tc: _TokenChars) -> np.ndarray:
     """How many 「『 are open at each token character, counted within its post."""
-    step = np.isin(tc.cp, _OPEN).astype(np.int64) - np.isin(tc.cp, _CLOSE).astype(np.int64)
+    cp = tc.cp
+    step = ((cp == _OPEN[0]) | (cp == _OPEN[1])).astype(np.int64)
+    step -= (cp == _CLOSE[0]) | (cp == _CLOSE[1])
     depth = np.cumsum(step)
     doc_first = np.flatnonzero(np.r_[True, tc.doc[1:] != tc.doc[:-1]])
     base = (depth - step)[doc_first]
@@ -262,8 +264,10 @@ def _with_conjunction(occ: Occurrences, lex: Lexicon, mask: np.uint64, n_docs: i
         hit = outside & (category == names.index(left))
         has_left = np.zeros(n_docs, dtype=bool)
         has_left[occ.doc[hit]] = True
+        is_right = np.zeros(len(names), dtype=bool)
+        is_right[[names.index(c) for c in rights if c in names]] = True
         has_right = np.zeros(n_docs, dtype=bool)
-        has_right[occ.doc[outside & np.isin(category, [names.index(c) for c in rights if c in names])]] = True
+        has_right[occ.doc[outside & is_right[category]]] = True
         docs = np.flatnonzero(has_left & has_right)
         if len(docs) == 0:
             continue

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import csv
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from importlib import resources
 
 import numpy as np
@@ -45,7 +45,7 @@ class Lexicon:
     def __repr__(self) -> str:
         return f"Lexicon({len(self.terms)} terms in {len(self.category_names)} categories)"
 
-    @property
+    @cached_property
     def category_names(self) -> tuple[str, ...]:
         return tuple(sorted(set(self.categories)))
 
