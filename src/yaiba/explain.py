@@ -72,10 +72,11 @@ def explain(model: Model, text: str, top: int = 5, label: str | None = None) -> 
         entry[0] += contribution
         entry[1].append(occ["span"])
     ranked = sorted(grouped.items(), key=lambda kv: (-kv[1][0], kv[0]))
+    # weights are shown to 4 decimals: a push too small to show is no evidence
     evidence = tuple(
         Evidence(ngram=ngram, view=view, weight=round(total, 4), spans=tuple(sorted(set(spans))))
         for (view, ngram), (total, spans) in ranked[:top]
-        if total > 0
+        if round(total, 4) > 0
     )
     return Explanation(
         text=text,
