@@ -158,13 +158,13 @@ class AttackClassifier(ClassifierMixin, BaseEstimator):
         for i in range(0, len(texts), BATCH):
             m = self.featurizer_.transform(texts[i : i + BATCH])
             parts.append(self.logits_from_matrix(m))
-            empty.append(np.diff(m.indptr) == 0)
+            empty.append(_empty_rows(m))
         if not parts:
             k = len(self.classes_)
             return np.zeros((0, k), dtype=np.float32), np.zeros(0, dtype=bool)
         return np.vstack(parts), np.concatenate(empty)
 
-    def logits_from_matrix(self, matrix: sp.csr_matrix) -> np.ndarray:
+    def logits_from_matrix(self, matrix: sp.csr_matrix | sp.coo_matrix) -> np.ndarray:
         """Calibrated logits of a feature matrix: one sparse-dense product."""
         z = matrix @ self.weights_
         z += self.intercept_
@@ -172,10 +172,10 @@ class AttackClassifier(ClassifierMixin, BaseEstimator):
         z += self.bias_
         return z
 
-    def proba_from_matrix(self, matrix: sp.csr_matrix) -> np.ndarray:
+    def proba_from_matrix(self, matrix: sp.csr_matrix | sp.coo_matrix) -> np.ndarray:
         """Class probabilities (float32) of a feature matrix."""
         proba = softmax(self.logits_from_matrix(matrix))
-        proba[np.diff(matrix.indptr) == 0] = self._empty_row()
+        proba[_empty_rows(matrix)] = self._empty_row()
         return proba
 
     def _empty_row(self) -> np.ndarray:
@@ -205,6 +205,13 @@ class AttackClassifier(ClassifierMixin, BaseEstimator):
         """The most probable class of each post."""
         check_is_fitted(self, "weights_")
         return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+
+
+def _empty_rows(matrix: sp.csr_matrix | sp.coo_matrix) -> np.ndarray:
+    """True for rows without any entry (posts with nothing to score)."""
+    if sp.isspmatrix_coo(matrix):
+        return np.bincount(matrix.row, minlength=matrix.shape[0]) == 0
+    return np.diff(matrix.indptr) == 0
 
 
 def _transform(featurizer: Featurizer, texts: list[str]) -> sp.csr_matrix:

@@ -337,20 +337,31 @@ class Featurizer:
         lex = _lex_occurrences(tc, self.lexicon, mask, len(norm)) if self.lexicon is not None else _empty()
         return words, chars, lex
 
-    def transform_normalized(self, norm: Sequence[str]) -> sp.csr_matrix:
-        """CSR matrix (len(norm), n_features), float32, duplicates not summed."""
+    def _entries(self, norm: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Row, column and value of every feature occurrence, view by view (rows unsorted)."""
         n_docs = len(norm)
         views = self.occurrences(norm, positions=False)
         doc = np.concatenate([v.doc for v in views])
-        col = np.concatenate([v.col for v in views])
+        col = np.concatenate([v.col for v in views]).astype(np.int32)
         scale = (1.0, 1.0, float(self.lexicon_weight))
         val = np.concatenate([_view_values(v.doc, n_docs) * np.float32(w) for v, w in zip(views, scale)])
+        return doc, col, val
+
+    def transform_normalized(self, norm: Sequence[str]) -> sp.csr_matrix:
+        """CSR matrix (len(norm), n_features), float32, duplicates not summed."""
+        n_docs = len(norm)
+        doc, col, val = self._entries(norm)
         order = np.argsort(doc, kind="stable")
         indptr = np.zeros(n_docs + 1, dtype=np.int64)
         np.cumsum(np.bincount(doc, minlength=n_docs), out=indptr[1:])
-        return sp.csr_matrix(
-            (val[order], col[order].astype(np.int32), indptr), shape=(n_docs, self.n_features)
-        )
+        return sp.csr_matrix((val[order], col[order], indptr), shape=(n_docs, self.n_features))
+
+    def product_matrix(self, norm: Sequence[str]) -> sp.coo_matrix:
+        """The same matrix in COO form, for products only (the scoring path): it skips the
+        sort by row, and ``coo @ dense`` adds each row's entries in the same order as the
+        CSR product, so scores are bit-identical."""
+        doc, col, val = self._entries(norm)
+        return sp.coo_matrix((val, (doc, col)), shape=(len(norm), self.n_features))
 
     def transform(self, texts: Sequence[str]) -> sp.csr_matrix:
         """Normalise, segment and hash ``texts`` (already validated strings)."""

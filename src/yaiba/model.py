@@ -97,12 +97,12 @@ class Model:
         """Probabilities of one validated chunk, in this process (through the cache if on)."""
         norm = self.featurizer.normalize(texts)
         if self.cache is None:
-            return self.estimator.proba_from_matrix(self.featurizer.transform_normalized(norm))
+            return self.estimator.proba_from_matrix(self.featurizer.product_matrix(norm))
         rows = self.cache.lookup(norm)
         missing = sorted({t for t, r in zip(norm, rows) if r is None})
         self.cache.count(hits=len(norm) - len(missing), misses=len(missing))
         if missing:
-            fresh = self.estimator.proba_from_matrix(self.featurizer.transform_normalized(missing))
+            fresh = self.estimator.proba_from_matrix(self.featurizer.product_matrix(missing))
             self.cache.store(missing, fresh)
             by_text = dict(zip(missing, fresh))
             rows = [by_text[t] if r is None else r for t, r in zip(norm, rows)]
