@@ -146,12 +146,14 @@ def nudge(draft: str, model: Model | None = None, *, threshold: float | None = N
     if model.positive_label is None:
         raise ValueError(f"the model has no positive label (classes {model.classes_}); nudge needs one")
     col = model.classes_.index(model.positive_label)
-    p = float(model.predict_proba([draft])[0, col])
+    fz = model.featurizer
+    matrix = fz.product_matrix(fz.normalize([draft]))  # featurised once for both heads
+    p = float(model.estimator.proba_from_matrix(matrix)[0, col])
     if p < threshold or not draft.strip():
         return None
     kind, confident = None, False
     if model.kind_estimator is not None:  # the kind head's view, whatever the label decision
-        kp = model.kind_estimator.predict_proba([draft])[0]
+        kp = model.kind_estimator.proba_from_matrix(matrix)[0]
         kind, confident = str(model.kinds_[int(np.argmax(kp))]), float(kp.max()) >= KIND_CONFIDENCE
     phrases = _phrases(model, draft, col, max_phrases=2, share=0.35)
     message = OPENING + _body(kind if confident else None, phrases)

@@ -27,6 +27,8 @@ from .normalize import normalize
 from .phrases import Chunk, chunk
 from .validation import check_texts
 
+BATCH = 2048  # posts featurised at once to find the attacks
+
 if TYPE_CHECKING:
     from .model import Model
 
@@ -125,30 +127,28 @@ def reasons(
     if model.positive_label is None:
         raise ValueError(f"this model has no positive label (classes {model.classes_}); reasons need one")
     col = model.classes_.index(model.positive_label)
-    proba = model.predict_proba(items)
-    labels = model.labels_from_proba(proba)
-    hits = [i for i, lab in enumerate(labels) if lab == model.positive_label]
     out: list[Reason | None] = [None] * len(items)
-    if not hits:
-        return out
-    kinds: list[str | None] = [None] * len(hits)
-    if model.kinds_:
-        kinds = model.predict_kind([items[i] for i in hits])
-    for i, kind in zip(hits, kinds):
-        phrases = _phrases(model, items[i], col, max_phrases, share)
-        out[i] = Reason(
-            text=items[i],
-            probability=float(proba[i, col]),
-            kind=kind,
-            phrases=phrases,
-            message=message_for(kind, phrases),
-        )
+    for start in range(0, len(items), BATCH):
+        proba, labels, kinds = model.predict_batch(items[start : start + BATCH])  # featurised once
+        for k, (label, kind) in enumerate(zip(labels, kinds)):
+            if label != model.positive_label:
+                continue
+            text = items[start + k]
+            phrases = _phrases(model, text, col, max_phrases, share)
+            out[start + k] = Reason(
+                text=text,
+                probability=float(proba[k, col]),
+                kind=kind,
+                phrases=phrases,
+                message=message_for(kind, phrases),
+            )
     return out
 
 
 def _log_odds(model: Model, texts: list[str], col: int) -> np.ndarray:
     """Attack log-odds from the calibrated logits (no float32 saturation at p = 1)."""
-    z = model.estimator.logits_from_matrix(model.featurizer.transform(texts)).astype(np.float64)
+    fz = model.featurizer
+    z = model.estimator.logits_from_matrix(fz.product_matrix(fz.normalize(texts))).astype(np.float64)
     others = np.delete(z, col, axis=1)
     top = others.max(axis=1, keepdims=True)
     return z[:, col] - (top[:, 0] + np.log(np.exp(others - top).sum(axis=1)))
