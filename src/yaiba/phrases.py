@@ -11,16 +11,14 @@ variants (``ｸｽﾞ``), zero-width characters (``ク\\u200bズ``) and spaces i
 
 from __future__ import annotations
 
-import os
-import threading
 from dataclasses import dataclass
 
 from .normalize import normalize_with_offsets
 from .tokenizer import chunks as split_long
+from .tokenizer import pos_tagger
 
 _INDEPENDENT = {"名詞", "代名詞", "動詞", "形容詞", "形状詞", "副詞", "連体詞", "接続詞", "感動詞", "接頭辞"}
 _BREAK = {"補助記号", "空白"}
-_local = threading.local()
 
 
 @dataclass(frozen=True)
@@ -32,22 +30,9 @@ class Chunk:
     text: str
 
 
-def _pos_tagger():
-    """A MeCab tagger with parts of speech, one per thread and process (MeCab is not thread-safe)."""
-    pid = os.getpid()
-    if getattr(_local, "pid", None) != pid:
-        import fugashi
-        import unidic_lite
-
-        dicdir = unidic_lite.DICDIR
-        _local.tagger = fugashi.GenericTagger(f'-d "{dicdir}" -r "{os.path.join(dicdir, "mecabrc")}"')
-        _local.pid = pid
-    return _local.tagger
-
-
 def _tokens(norm: str) -> list[tuple[int, int, str, str]]:
     """(start, end, pos1, pos2) of each MeCab token of normalised text, in order."""
-    tagger = _pos_tagger()
+    tagger = pos_tagger()
     out: list[tuple[int, int, str, str]] = []
     offset = 0
     for piece in split_long(norm):

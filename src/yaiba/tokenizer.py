@@ -31,7 +31,9 @@ def dictionary_info() -> dict[str, str]:
         return {"name": "unidic-lite", "version": "missing"}
 
 
-def _new_tagger():  # -> fugashi.GenericTagger (fugashi has no type stubs)
+def _new_tagger(wakati: bool = True):  # -> fugashi.GenericTagger (fugashi has no type stubs)
+    """A MeCab tagger on unidic-lite: space-separated surfaces (``wakati``) or nodes with
+    parts of speech."""
     try:
         import fugashi
         import unidic_lite
@@ -41,7 +43,7 @@ def _new_tagger():  # -> fugashi.GenericTagger (fugashi has no type stubs)
             "  fix: pip install fugashi unidic-lite"
         ) from exc
     dicdir = unidic_lite.DICDIR
-    args = f'-Owakati -d "{dicdir}" -r "{os.path.join(dicdir, "mecabrc")}"'
+    args = f'{"-Owakati " if wakati else ""}-d "{dicdir}" -r "{os.path.join(dicdir, "mecabrc")}"'
     try:
         return fugashi.GenericTagger(args)
     except RuntimeError as exc:
@@ -53,12 +55,24 @@ def _new_tagger():  # -> fugashi.GenericTagger (fugashi has no type stubs)
         ) from exc
 
 
-def _tagger():
+def _thread_tagger(wakati: bool):
     pid = os.getpid()
-    if getattr(_local, "pid", None) != pid:
-        _local.tagger = _new_tagger()
+    if getattr(_local, "pid", None) != pid:  # a new thread, or a forked child
+        _local.taggers = {}
         _local.pid = pid
-    return _local.tagger
+    tagger = _local.taggers.get(wakati)
+    if tagger is None:
+        tagger = _local.taggers[wakati] = _new_tagger(wakati)
+    return tagger
+
+
+def _tagger():
+    return _thread_tagger(wakati=True)
+
+
+def pos_tagger():  # -> fugashi.GenericTagger
+    """This thread's MeCab tagger with parts of speech (nodes with ``surface`` and ``feature``)."""
+    return _thread_tagger(wakati=False)
 
 
 def chunks(text: str, limit: int = MAX_CHUNK) -> list[str]:
