@@ -74,6 +74,14 @@ def fold_kana(cp: np.ndarray) -> np.ndarray:
     return cp
 
 
+def _term_hash(term: str) -> int:
+    """The lexicon view's n-gram hash of a whole term (katakana folded), as a Python int."""
+    h = 0
+    for c in fold_kana(_codepoints(term)).tolist():
+        h = (h * int(_P) + c) % 2**64
+    return h
+
+
 def _power_table(n: int) -> np.ndarray:
     """_P ** i for i in range(n), modulo 2**64."""
     table = np.full(n, _P, dtype=np.uint64)
@@ -218,7 +226,7 @@ def _lex_col(category: np.ndarray, quoted: np.ndarray, mask: np.uint64) -> np.nd
 def _lex_occurrences(tc: _TokenChars | None, lex: Lexicon, mask: np.uint64, n_docs: int) -> Occurrences:
     if tc is None:
         return _empty()
-    tables = lex.tables(_P)
+    tables = lex.tables(_term_hash)
     depth = _quote_depth(tc)
     parts = []
     folded = fold_kana(tc.cp.copy())

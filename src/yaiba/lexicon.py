@@ -11,6 +11,7 @@ Each model file carries the lexicon it was trained with.
 from __future__ import annotations
 
 import csv
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache, cached_property
 from importlib import resources
@@ -49,17 +50,15 @@ class Lexicon:
     def category_names(self) -> tuple[str, ...]:
         return tuple(sorted(set(self.categories)))
 
-    def tables(self, base: np.uint64) -> dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]]:
-        """For each term length: sorted term hashes, their category ids, and a 2**16-slot
-        prefilter (:func:`prefilter_slot`) that rules most non-terms out with one lookup."""
+    def tables(self, term_hash: Callable[[str], int]) -> dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        """For each term length: sorted term hashes (``term_hash``, the features' n-gram hash),
+        their category ids, and a 2**16-slot prefilter (:func:`prefilter_slot`) that rules most
+        non-terms out with one lookup. Built once per lexicon."""
         if not self._tables:
             names = {c: i for i, c in enumerate(self.category_names)}
             by_len: dict[int, list[tuple[int, int]]] = {}
             for term, cat in zip(self.terms, self.categories):
-                h = 0
-                for ch in term:  # the features' polynomial hash, katakana folded, modulo 2**64
-                    c = ord(ch)
-                    h = (h * int(base) + (c - 0x60 if 0x30A1 <= c <= 0x30F6 else c)) % 2**64
+                h = term_hash(term)
                 by_len.setdefault(len(term), []).append((h, names[cat]))
             for n, items in by_len.items():
                 items.sort()
