@@ -230,7 +230,7 @@ def _lex_occurrences(tc: _TokenChars | None, lex: Lexicon, mask: np.uint64, n_do
     depth = _quote_depth(tc)
     parts = []
     folded = fold_kana(tc.cp.copy())
-    g = folded.copy()
+    g = folded  # only ever replaced, never changed in place
     m = len(g)
     for n in range(1, MAX_LEN + 1):
         if n > 1:
@@ -351,9 +351,10 @@ class Featurizer:
         views = self.occurrences(norm, positions=False)
         doc = np.concatenate([v.doc for v in views])
         col = np.concatenate([v.col for v in views]).astype(np.int32)
-        scale = (1.0, 1.0, float(self.lexicon_weight))
-        val = np.concatenate([_view_values(v.doc, n_docs) * np.float32(w) for v, w in zip(views, scale)])
-        return doc, col, val
+        values = [_view_values(v.doc, n_docs) for v in views]
+        if self.lexicon_weight != 1.0:
+            values[LEX] = values[LEX] * np.float32(self.lexicon_weight)
+        return doc, col, np.concatenate(values)
 
     def transform_normalized(self, norm: Sequence[str]) -> sp.csr_matrix:
         """CSR matrix (len(norm), n_features), float32, duplicates not summed."""

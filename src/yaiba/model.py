@@ -99,7 +99,7 @@ class Model:
         if self.cache is None:
             return self.estimator.proba_from_matrix(self.featurizer.product_matrix(norm))
         rows = self.cache.lookup(norm)
-        missing = sorted({t for t, r in zip(norm, rows) if r is None})
+        missing = list(dict.fromkeys(t for t, r in zip(norm, rows) if r is None))  # distinct, in order
         self.cache.count(hits=len(norm) - len(missing), misses=len(missing))
         if missing:
             fresh = self.estimator.proba_from_matrix(self.featurizer.product_matrix(missing))

@@ -61,11 +61,9 @@ def resolve_n_jobs(n_jobs: int | None) -> int:
 
 def _init_worker(blob: bytes, cache_size: int) -> None:
     global _worker_model
-    from .model import load
+    from .model import _from_bytes
 
-    _worker_model = load(blob)
-    if cache_size:
-        _worker_model = _worker_model.with_cache(cache_size)
+    _worker_model = _from_bytes(blob, cache_size)
 
 
 def _score_chunk(chunk: list[str]) -> np.ndarray:
