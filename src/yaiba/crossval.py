@@ -129,8 +129,7 @@ def cross_validate(
                       kinds=None if kind_list is None else [kind_list[i] for i in tr],
                       positive_label=positive_label, **train_options)
         test_texts = [items[i] for i in te]
-        proba = model.predict_proba(test_texts)
-        pred = model.labels_from_proba(proba)
+        proba, pred, predicted_kinds = _predict(model, test_texts)
         cols = [list(model.classes_).index(c) for c in classes]  # every class is in every training fold
         oof[te] = proba[:, cols]
         oof_pred[te] = pred
@@ -141,7 +140,7 @@ def cross_validate(
         if positive is not None and positive in m:
             row["roc_auc"], row["pr_auc"] = m[positive]["roc_auc"], m[positive]["pr_auc"]
         if kind_list is not None and model.kinds_:
-            row["kind_accuracy"] = _kind_accuracy(model, test_texts, y[te], [kind_list[i] for i in te], positive_label)
+            row["kind_accuracy"] = _kind_accuracy(predicted_kinds, y[te], [kind_list[i] for i in te], positive_label)
         results.append(row)
     keys = [k for k in results[0] if k != "fold"]
     values = {k: [r[k] for r in results if r.get(k) is not None] for k in keys}
@@ -152,7 +151,15 @@ def cross_validate(
                            positive=positive, labels=y, oof_proba=oof, pooled=pooled)
 
 
-def _kind_accuracy(model, texts, y, kinds, positive) -> float | None:
-    predicted = model.predict_kind(texts)
+def _predict(model, texts: list[str]) -> tuple[np.ndarray, list[str], list[str | None]]:
+    """Probabilities, labels and kinds of ``texts``, each chunk featurised once."""
+    from .model import DEFAULT_BATCH
+
+    parts = [model.predict_batch(texts[i : i + DEFAULT_BATCH]) for i in range(0, len(texts), DEFAULT_BATCH)]
+    return (np.vstack([p[0] for p in parts]), [lab for p in parts for lab in p[1]],
+            [kind for p in parts for kind in p[2]])
+
+
+def _kind_accuracy(predicted, y, kinds, positive) -> float | None:
     hits = [p == k for p, k, lab in zip(predicted, kinds, y) if lab == positive and p is not None]
     return float(np.mean(hits)) if hits else None
