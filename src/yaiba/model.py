@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
 
 from . import persist
 from .errors import ModelFormatError
@@ -152,12 +153,7 @@ class Model:
         """The most likely attack kind of each post, assuming it is an attack."""
         if self.kind_estimator is None:
             raise ValueError("this model has no kind head; train it with kinds=...")
-        items = check_texts(texts)
-        out: list[str] = []
-        for i in range(0, len(items), batch_size):
-            logits = self.kind_estimator.logits_from_matrix(self.featurizer.transform(items[i : i + batch_size]))
-            out.extend(str(k) for k in self.kind_estimator.classes_[np.argmax(logits, axis=1)])
-        return out
+        return [kind for chunk in _chunks(texts, batch_size) for kind in self._kinds(self._matrix(chunk))]
 
     def predict_kind_proba(self, texts: Iterable[str], *, batch_size: int = DEFAULT_BATCH) -> np.ndarray:
         """Joint probabilities P(attack and kind), float32 (n, len(kinds_)); rows sum to P(attack).
@@ -168,10 +164,9 @@ class Model:
         if self.kind_estimator is None:
             raise ValueError("this model has no kind head; train it with kinds=...")
         col = self._positive_column()
-        items = check_texts(texts)
         out = []
-        for i in range(0, len(items), batch_size):
-            matrix = self.featurizer.transform(items[i : i + batch_size])
+        for chunk in _chunks(texts, batch_size):
+            matrix = self._matrix(chunk)
             p_attack = self.estimator.proba_from_matrix(matrix)[:, col]
             out.append(softmax(self.kind_estimator.logits_from_matrix(matrix)) * p_attack[:, None])
         if not out:
@@ -193,10 +188,18 @@ class Model:
         kinds: list[str | None] = [None] * len(items)
         rows = [i for i, lab in enumerate(labels) if lab == self.positive_label]
         if self.kind_estimator is not None and rows:
-            logits = self.kind_estimator.logits_from_matrix(matrix[rows])
-            for i, k in zip(rows, self.kind_estimator.classes_[np.argmax(logits, axis=1)]):
-                kinds[i] = str(k)
+            for i, k in zip(rows, self._kinds(matrix[rows])):
+                kinds[i] = k
         return proba, labels, kinds
+
+    def _matrix(self, texts: list[str]) -> sp.coo_matrix:
+        """Feature matrix of validated texts, for products (the scoring path)."""
+        return self.featurizer.product_matrix(self.featurizer.normalize(texts))
+
+    def _kinds(self, matrix: sp.csr_matrix | sp.coo_matrix) -> list[str]:
+        """The kind head's most likely kind of each row."""
+        logits = self.kind_estimator.logits_from_matrix(matrix)
+        return [str(k) for k in self.kind_estimator.classes_[np.argmax(logits, axis=1)]]
 
     def _positive_column(self) -> int:
         if self.positive_label is None:
