@@ -54,8 +54,9 @@ def retrain_nishika(datasets: str, folds: int, sample: int | None) -> dict:
     f1_argmax, f1_tuned, pr = [], [], []
     for train, test in StratifiedKFold(folds, shuffle=True, random_state=0).split(texts, y):
         clf = yaiba.train(list(texts[train]), data["label"].to_numpy()[train])
-        p = clf.score(list(texts[test]))
-        f1_argmax.append(f1_score(y[test], np.array(clf.predict(list(texts[test]))) == "attack"))
+        proba = clf.predict_proba(list(texts[test]))  # scored once for both F1s and PR-AUC
+        p = proba[:, clf.classes_.index("attack")]
+        f1_argmax.append(f1_score(y[test], np.array(clf.labels_from_proba(proba)) == "attack"))
         inner = yaiba.cross_validate(list(texts[train]), data["label"].to_numpy()[train], folds=3)
         t = best_f1_threshold(y[train], inner.oof_proba[:, inner.classes.index("attack")])
         f1_tuned.append(f1_score(y[test], p >= t))
