@@ -43,7 +43,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import average_precision_score, f1_score, roc_auc_score
@@ -52,12 +51,12 @@ from sklearn.pipeline import FeatureUnion, make_pipeline
 from threadpoolctl import threadpool_limits
 
 import yaiba
+from yaiba import datasets as ds
 
 ROOT = Path(__file__).resolve().parents[1]
 POSITIVE, OTHER = "attack", "other"
 
 
-# --- private dataset loading, for this benchmark only (not a public API) ---------------------
 @dataclass
 class Dataset:
     name: str
@@ -70,39 +69,20 @@ def _binary(flags) -> np.ndarray:
     return np.where(np.asarray(flags, dtype=bool), POSITIVE, OTHER)
 
 
-def _load_inspection_ai(root: Path) -> Dataset:
-    df = pd.read_csv(root / "inspection_ai" / "subset.csv", keep_default_na=False)
-    toxic = df["Toxic"] + df["Very Toxic"] > df["Not Toxic"] + df["Hard to Say"]
-    return Dataset("inspection_ai", df["text"].astype(str).tolist(), _binary(toxic))
-
-
-def _load_rtp_lx(root: Path) -> Dataset:
-    df = pd.read_json(root / "rtp_lx" / "RTP_LX_JA.json", lines=True)
-    toxicity = pd.json_normalize(df["Annotations"])["Toxicity"]
-    return Dataset("rtp_lx", df["Prompt"].astype(str).tolist(), _binary(toxicity >= 3))
-
-
-def _load_nishika(root: Path) -> Dataset:
-    df = pd.read_csv(root / "nishika_hate_speech" / "train.csv", dtype={"label": int}, keep_default_na=False)
-    return Dataset("nishika", df["text"].astype(str).tolist(), _binary(df["label"] == 1))
-
-
-def _load_cva(root: Path) -> list[Dataset]:
-    df = pd.read_csv(root / "criticism_vs_attack" / "dev.csv", dtype=str, keep_default_na=False)
-    texts = df["text"].tolist()
-    return [Dataset("cva_3class", texts, df["label"].to_numpy(dtype=str), multiclass=True),
-            Dataset("cva_attack", texts, _binary(df["label"] == "attack"))]
-
-
 def load_datasets(root: Path, only: list[str] | None) -> list[Dataset]:
-    out = [_load_inspection_ai(root), _load_rtp_lx(root), _load_nishika(root), *_load_cva(root)]
+    """The public sets through yaiba.datasets (labels mapped as its README documents)."""
+    binary = [Dataset(name, list(df["text"]), _binary(df["label"] == "attack"))
+              for name, df in (("inspection_ai", ds.load_inspection_ai(root)), ("rtp_lx", ds.load_rtp_lx(root)),
+                               ("nishika", ds.load_nishika(root)))]
+    cva = ds.load_criticism_vs_attack(root)
+    out = [*binary, Dataset("cva_3class", list(cva["text"]), cva["label"].to_numpy(dtype=str), multiclass=True),
+           Dataset("cva_attack", list(cva["text"]), _binary(cva["label"] == "attack"))]
     if only:
         unknown = set(only) - {d.name for d in out}
         if unknown:
             raise SystemExit(f"unknown dataset(s) {sorted(unknown)}; choose from {[d.name for d in out]}")
         out = [d for d in out if d.name in only]
     return out
-# --- end of private dataset loading --------------------------------------------------------
 
 
 def _tokens(texts: list[str]) -> list[str]:
