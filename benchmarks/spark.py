@@ -1,7 +1,7 @@
 """Throughput of yaiba.spark.score_dataframe on a local Spark master against in-process scoring.
 
 Real posts: the texts of nishika_hate_speech/unlabelled.csv and train.csv under
-``$YAIBA_DATASETS`` (default ../shared/datasets), repeated to ``--posts``. Prints a table and
+``$YAIBA_DATASETS`` or ``--datasets`` (default ../shared/datasets), repeated to ``--posts``. Prints a table and
 one JSON object (``--json``: only the JSON). Besides wall time it reports the CPU seconds of the
 whole process tree (Linux /proc), which stays meaningful on a machine shared with other jobs. Small by default so it can run in CI; use
 ``--posts 200000`` for the figures in the README.
@@ -17,29 +17,15 @@ import os
 import sys
 import time
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-import yaiba
-from yaiba.parallel import resolve_n_jobs, shutdown
+sys.path.insert(0, os.path.dirname(__file__))
+from _common import machine, parser, real_posts  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def load_posts(n: int) -> tuple[list[str], int]:
-    """``n`` real posts (the distinct ones repeated in order), and how many are distinct."""
-    base = Path(os.environ.get("YAIBA_DATASETS", ROOT.parent / "shared" / "datasets")) / "nishika_hate_speech"
-    texts: list[str] = []
-    for name in ("unlabelled.csv", "train.csv"):
-        path = base / name
-        if not path.is_file():
-            sys.exit(f"benchmarks/spark.py: {path} not found; set YAIBA_DATASETS to the datasets folder")
-        texts += [t for t in pd.read_csv(path, dtype=str, keep_default_na=False)["text"] if t]
-    reps = -(-n // len(texts))
-    return (texts * reps)[:n], len(texts)
-
+import yaiba  # noqa: E402
+from yaiba.parallel import resolve_n_jobs, shutdown  # noqa: E402
 
 def _tree_cpu() -> dict[int, float]:
     """CPU seconds (user+system, including reaped children) of this process and its live
@@ -65,7 +51,7 @@ def _tree_cpu() -> dict[int, float]:
     return {pid: stats[pid][1] for pid in tree if pid in stats}
 
 
-def timed(fn) -> tuple[float, float, object]:
+def timed_cpu(fn) -> tuple[float, float, object]:
     """Wall seconds, CPU seconds of the process tree, and the result of ``fn()``."""
     cpu0 = _tree_cpu()
     start = time.perf_counter()
@@ -82,7 +68,8 @@ def full_outputs(clf: yaiba.Model, texts: list[str], batch: int = 2048) -> np.nd
 
 
 def run(args: argparse.Namespace) -> dict:
-    texts, distinct = load_posts(args.posts)
+    texts = real_posts(args.datasets, args.posts)
+    distinct = len(set(texts))
     clf = yaiba.load(args.model)
     clf.score(texts[:64])  # tokenizer start-up outside the timings
     rows: list[dict] = []
@@ -95,11 +82,11 @@ def run(args: argparse.Namespace) -> dict:
                      "cpu_seconds": round(cpu, 2), "posts_per_cpu_s": round(len(texts) / cpu, 1)})
         return out
 
-    ref = add("in-process score(), 1 core", 1, timed(lambda: clf.score(texts)))
-    add("in-process predict_batch (all outputs), 1 core", 1, timed(lambda: full_outputs(clf, texts)))
+    ref = add("in-process score(), 1 core", 1, timed_cpu(lambda: clf.score(texts)))
+    add("in-process predict_batch (all outputs), 1 core", 1, timed_cpu(lambda: full_outputs(clf, texts)))
     cores = resolve_n_jobs(-1)
     clf.score(texts[: 2 * 2048 + 1], n_jobs=-1)  # start the worker pool outside the timing
-    add(f"in-process score(n_jobs=-1), {cores} processes", cores, timed(lambda: clf.score(texts, n_jobs=-1)))
+    add(f"in-process score(n_jobs=-1), {cores} processes", cores, timed_cpu(lambda: clf.score(texts, n_jobs=-1)))
     shutdown()
 
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
@@ -108,7 +95,7 @@ def run(args: argparse.Namespace) -> dict:
 
     from yaiba.spark import score_dataframe
 
-    t_start, _, spark = timed(lambda: (
+    t_start, _, spark = timed_cpu(lambda: (
         SparkSession.builder.master(args.master).appName("yaiba-bench")
         .config("spark.ui.enabled", "false").config("spark.ui.showConsoleProgress", "false")
         .getOrCreate()
@@ -122,7 +109,7 @@ def run(args: argparse.Namespace) -> dict:
     scored = score_dataframe(df, "text", clf)
     for state in ("cold", "warm"):
         add(f"spark {args.master} score_dataframe, {state} workers", slots,
-            timed(lambda: scored.write.format("noop").mode("overwrite").save()))
+            timed_cpu(lambda: scored.write.format("noop").mode("overwrite").save()))
     got = scored.select("id", "p_attack").toPandas().sort_values("id")["p_attack"].to_numpy()
     spark.stop()
     return {
@@ -132,7 +119,8 @@ def run(args: argparse.Namespace) -> dict:
         "mean_chars": round(float(np.mean([len(x) for x in texts])), 1),
         "master": args.master,
         "partitions": parts,
-        "cores": os.cpu_count(),
+        "cores": machine()["cores"],
+        "machine": machine(),
         "load_avg_1m_at_end": round(os.getloadavg()[0], 2),
         "spark_session_start_s": round(t_start, 2),
         "max_abs_diff_p_attack": float(np.max(np.abs(got - ref.astype(np.float64)))) if len(got) else 0.0,
@@ -158,12 +146,9 @@ def table(res: dict) -> str:
 
 
 def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--posts", type=int, default=20_000, help="posts to score (default 20000; README: 200000)")
+    p = parser(__doc__.splitlines()[0], posts=20_000)
     p.add_argument("--master", default="local[2]")
     p.add_argument("--partitions", type=int, help="DataFrame partitions (default: 2 x Spark's parallelism)")
-    p.add_argument("--model", help="model file (default: the shipped model)")
-    p.add_argument("--json", action="store_true", help="print only the JSON object")
     args = p.parse_args()
     if args.posts < 1:
         p.error("--posts must be >= 1")
