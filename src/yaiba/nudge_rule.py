@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from .nudging import MAX_CRITICISM, MIN_ATTACK
-from .validation import check_texts
+from .validation import check_labels, check_texts
 
 
 def choose_threshold(
@@ -82,9 +82,7 @@ def derive_threshold(
     from .model import train
 
     items = check_texts(texts)
-    y = np.asarray([str(v) for v in labels])
-    if len(y) != len(items):
-        raise ValueError(f"got {len(items)} texts but {len(y)} labels")
+    y = check_labels(labels, len(items))
     g = np.asarray([str(v) if v else f"row{i}" for i, v in enumerate(groups)] if groups is not None
                    else [f"row{i}" for i in range(len(items))])
     cv = StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=random_state)
@@ -148,14 +146,13 @@ def main(argv: Iterable[str] | None = None) -> int:
     if args.datasets:
         from . import recipe
 
-        frame = recipe.training_frame(args.data[0], args.datasets)
-        extra = frame[frame["source"] != "corpus"]
+        extra = recipe.public_frame(args.datasets)
     record = derive_threshold(data[args.text_col].tolist(), data[args.label_col].tolist(), groups,
                               folds=args.folds, extra=extra)
     record["data"] = sources
     if extra is not None:
         record["public_data"] = {"rows": int(len(extra)), "added_to": "every training fold",
-                                 "from": "yaiba.recipe.training_frame (the shipped model's public rows)"}
+                                 "from": "yaiba.recipe.public_frame (the shipped model's public rows)"}
     record["derived_with"] = {"yaiba": __version__, "date": dt.date.today().isoformat()}
     text = json.dumps(record, ensure_ascii=False, indent=1) + "\n"
     if args.output == "-":

@@ -32,12 +32,17 @@ def training_frame(corpus: str | os.PathLike, datasets_dir: str | os.PathLike) -
     """All training rows: text, label (attack/criticism/neutral), kind, source, weight."""
     own = ds.load_table(corpus, kind_col="kind")
     own = own.assign(source="corpus", weight=1.0)
+    return pd.concat([own, public_frame(datasets_dir)], ignore_index=True)
+
+
+def public_frame(datasets_dir: str | os.PathLike) -> pd.DataFrame:
+    """The public training rows: inspection_ai and RTP-LX but its held-out rows, mapped to
+    yaiba's labels ("not_attack" -> "neutral"), weighted ``PUBLIC_WEIGHT``."""
     insp = ds.load_inspection_ai(datasets_dir)
     rtp = ds.load_rtp_lx(datasets_dir)
     rtp = rtp[~rtp_holdout(rtp["id"])]
     public = pd.concat([insp, rtp], ignore_index=True)
-    public = public.assign(label=public["label"].replace({"not_attack": "neutral"}), weight=PUBLIC_WEIGHT)
-    return pd.concat([own, public], ignore_index=True)
+    return public.assign(label=public["label"].replace({"not_attack": "neutral"}), weight=PUBLIC_WEIGHT)
 
 
 def _digest(frame: pd.DataFrame) -> str:
