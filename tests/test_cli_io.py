@@ -73,6 +73,16 @@ def test_malformed_csv_records_become_error_rows_in_place(model_path, tmp_path, 
     assert "6 row(s) could not be scored" in capsys.readouterr().err
 
 
+def test_a_malformed_tsv_line_keeps_its_other_cells(model_path, tmp_path):
+    src = tmp_path / "bad.tsv"
+    src.write_text(f"id\ttext\n1\t{ATTACK}\n2\t\"{CALM}\"x\n3\t{CALM}\n", encoding="utf-8")
+    out = tmp_path / "out.csv"
+    assert main(["score", str(src), "-o", str(out), "--model", str(model_path)]) == 0
+    rows = _rows(out)
+    assert [r["id"] for r in rows] == ["1", "2", "3"]  # the bad line's id is read with tabs
+    assert rows[1]["error"].startswith("malformed CSV at line 3") and rows[1]["p_attack"] == ""
+
+
 def _cp932_file(path: Path, ascii_rows: int = 0) -> list[str]:
     texts = ["表示がおかしい、ソフトを直して", ATTACK, "ﾊﾝｶｸ ｶﾀｶﾅ と ①②"]  # 表/ソ end in byte 0x5c
     rows = [("a%d" % i, "plain ascii post number %d" % i) for i in range(ascii_rows)]

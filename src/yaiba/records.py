@@ -179,7 +179,7 @@ class Reader:
             except csv.Error as exc:
                 (line, raw), *rest = record
                 reason = "unterminated quote" if "unexpected end of data" in str(exc) else str(exc)
-                yield Row(line, _fit(_loose_fields(raw), n), None, f"malformed CSV at line {line}: {reason}")
+                yield Row(line, _fit(_loose_fields(raw, self._dialect()), n), None, f"malformed CSV at line {line}: {reason}")
                 pending.extendleft(reversed(rest))
                 reader = csv.reader(lines(), dialect=self._dialect())
                 continue
@@ -237,10 +237,11 @@ def _fit(fields: list[str], n: int) -> list[str]:
     return (fields + [""] * n)[:n]
 
 
-def _loose_fields(raw: str) -> list[str]:
+def _loose_fields(raw: str, dialect: type[csv.Dialect]) -> list[str]:
     """Best-effort cells of one malformed CSV line, so its other columns (an id) survive."""
+    loose = csv.excel_tab if dialect is _StrictTab else csv.excel
     try:
-        return next(csv.reader([raw.rstrip("\r\n")]), [])
+        return next(csv.reader([raw.rstrip("\r\n")], dialect=loose), [])
     except csv.Error:
         return [raw.rstrip("\r\n")]
 
