@@ -146,8 +146,7 @@ def nudge(draft: str, model: Model | None = None, *, threshold: float | None = N
     if model.positive_label is None:
         raise ValueError(f"the model has no positive label (classes {model.classes_}); nudge needs one")
     col = model.classes_.index(model.positive_label)
-    fz = model.featurizer
-    matrix = fz.product_matrix(fz.normalize([draft]))  # featurised once for both heads
+    matrix = model._matrix([draft])  # featurised once for both heads
     p = float(model.estimator.proba_from_matrix(matrix)[0, col])
     if p < threshold or not draft.strip():
         return None

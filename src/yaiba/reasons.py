@@ -147,8 +147,7 @@ def reasons(
 
 def _log_odds(model: Model, texts: list[str], col: int) -> np.ndarray:
     """Attack log-odds from the calibrated logits (no float32 saturation at p = 1)."""
-    fz = model.featurizer
-    z = model.estimator.logits_from_matrix(fz.product_matrix(fz.normalize(texts))).astype(np.float64)
+    z = model.estimator.logits_from_matrix(model._matrix(texts)).astype(np.float64)
     others = np.delete(z, col, axis=1)
     top = others.max(axis=1, keepdims=True)
     return z[:, col] - (top[:, 0] + np.log(np.exp(others - top).sum(axis=1)))
