@@ -36,7 +36,7 @@ eval: $(VENV)/.core
 
 ## re-derive the nudge threshold by cross-validation on the corpus (after the corpus or recipe changes)
 nudge-rule: $(VENV)/.core
-	$(BIN)/python -m yaiba.nudge_rule data/corpus.csv --datasets $(DATASETS) -o src/yaiba/resources/nudge_rule.json
+	$(BIN)/python -m yaiba.recipe.nudge_rule data/corpus.csv --datasets $(DATASETS) -o src/yaiba/resources/nudge_rule.json
 
 ## how often the shipped nudge fires on the dev set (criticism <= 5 %, attack >= 90 %)
 nudge-rates: $(VENV)/.core

@@ -1,7 +1,7 @@
 """Which parts of the shipped recipe earn their keep: train variants, measure each the same way.
 
-Every variant trains on the shipped model's data (``yaiba.recipe``: corpus + inspection_ai +
-rtp_lx minus its held-out rows) and is measured by ``yaiba.recipe.measure`` on data it never
+Every variant trains on the shipped model's data (``yaiba.recipe.default_model``: corpus + inspection_ai +
+rtp_lx minus its held-out rows) and is measured by ``yaiba.recipe.default_model.measure`` on data it never
 saw: dev.csv (attack F1, criticism and counter-speech/victim-report rows predicted attack),
 RTP-LX held-out ROC-AUC, Nishika PR-AUC (attack, group attack); plus attack recall on the
 obfuscated variants of data/obfuscation.csv. Variants that switch off something internal
@@ -28,8 +28,8 @@ VARIANTS = {
     "no_calibration": {"settings": {"calibrate": False}},
     "no_class_weights": {"settings": {"class_weight": None}},
     "normaliser_v1": {"settings": {"normalizer": 1}},
-    "no_quote_marks": {"patch": "quotes"},
-    "no_conjunctions": {"patch": "conjunctions"},
+    "no_quote_marks": {"settings": {"lexicon_quotes": False}},
+    "no_conjunctions": {"settings": {"lexicon_conjunctions": False}},
     "corpus_only": {"patch": "corpus_only"},
     "public_weight_1": {"patch": "public_weight_1"},
 }
@@ -38,16 +38,12 @@ CHILD = r"""
 import json, sys
 import numpy as np, pandas as pd
 import yaiba
-from yaiba import features, recipe
+from yaiba.recipe import default_model as recipe
 spec = json.loads(sys.argv[1]); datasets = sys.argv[2]; root = sys.argv[3]
 for k, v in spec.get("settings", {}).items():
     recipe.SETTINGS[k] = tuple(v) if isinstance(v, list) else v
 patch = spec.get("patch")
-if patch == "quotes":
-    features._quote_depth = lambda tc: np.zeros(len(tc.cp), dtype=np.int64)
-elif patch == "conjunctions":
-    features._CONJUNCTIONS = ()
-elif patch == "public_weight_1":
+if patch == "public_weight_1":
     recipe.PUBLIC_WEIGHT = 1.0
 elif patch == "corpus_only":
     full = recipe.training_frame

@@ -28,7 +28,6 @@ from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 TARGETS = ("normalizer", "tokenizer", "model", "cli")
@@ -38,14 +37,12 @@ FORMATS = ("csv", "jsonl", "txt")
 class Fuzzer:
     """Runs one input against one target and keeps the counts and the failures."""
 
-    def __init__(self, model_path: str | None, artifacts: Path, deadline: float, cached_cli_model: bool) -> None:
+    def __init__(self, model_path: str | None, artifacts: Path, deadline: float) -> None:
         import yaiba
         from yaiba import cli
 
         self.model = yaiba.load(model_path)
         self.model_path = model_path or str(yaiba.model.default_model_path())
-        if cached_cli_model:  # the CLI path is unchanged but for reading the model file again
-            cli._load = lambda path: self.model
         self.main = cli.main
         self.artifacts = artifacts
         self.deadline = deadline
@@ -55,7 +52,7 @@ class Fuzzer:
         self.work = Path(tempfile.mkdtemp(prefix="yaiba-fuzz-"))
 
     def run(self, target: str, texts: list[str], fmt: str = "csv") -> None:
-        import robustness as r
+        from yaiba import testing as r
 
         self.counts[target] += 1
         self.chars += sum(map(len, texts))
@@ -94,7 +91,7 @@ def _texts_from_bytes(data: bytes):
     """Atheris: build (target, texts, format) from libFuzzer's bytes."""
     import atheris
 
-    from robustness import JAPANESE, ODD_PIECES
+    from yaiba.testing import JAPANESE, ODD_PIECES
 
     fdp = atheris.FuzzedDataProvider(data)
     target = TARGETS[fdp.ConsumeIntInRange(0, len(TARGETS) - 1)]
@@ -146,7 +143,7 @@ def run_hypothesis(fuzzer: Fuzzer, seconds: float, seed: int, finish) -> None:
     from hypothesis import seed as hseed
     from hypothesis import strategies as st
 
-    from robustness import strategies
+    from yaiba.testing import strategies
 
     _, texts_st = strategies()
     rounds = 0
@@ -187,8 +184,6 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--artifacts", default=str(Path(tempfile.gettempdir()) / "yaiba-fuzz"),
                     help="where failing inputs (and libFuzzer crash files) are saved")
-    ap.add_argument("--cli-loads-model", action="store_true",
-                    help="let each 'yaiba score' read the model file (slower: fewer CLI inputs)")
     ap.add_argument("--json", action="store_true", help="print only the JSON object")
     args = ap.parse_args(argv)
 
@@ -205,11 +200,11 @@ def main(argv: list[str] | None = None) -> int:
 
         with atheris.instrument_imports(include=["yaiba"]):  # coverage feedback from yaiba's code
             import yaiba  # noqa: F401
-            import yaiba.cli  # noqa: F401
+            import yaiba.cli.main  # noqa: F401
     seconds = args.minutes * 60
     Path(args.artifacts).mkdir(parents=True, exist_ok=True)
     start = time.monotonic()
-    fuzzer = Fuzzer(args.model, Path(args.artifacts), start + seconds, not args.cli_loads_model)
+    fuzzer = Fuzzer(args.model, Path(args.artifacts), start + seconds)
     start = time.monotonic()  # the budget is for fuzzing, not for loading the model
     fuzzer.deadline = start + seconds
 
@@ -228,7 +223,6 @@ def main(argv: list[str] | None = None) -> int:
             "inputs_per_target": {t: fuzzer.counts[t] for t in TARGETS},
             "inputs_per_second": round(total / elapsed, 2) if elapsed else None,
             "characters": fuzzer.chars,
-            "cli_model_cached": not args.cli_loads_model,
             "failures": fuzzer.failures,
             "result": "no invariant violated" if not fuzzer.failures else f"{len(fuzzer.failures)} failure(s)",
         }

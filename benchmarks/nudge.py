@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 import yaiba
-from yaiba.nudging import MAX_CRITICISM, MIN_ATTACK, load_rule, nudge
+from yaiba.safety.nudging import MAX_CRITICISM, MIN_ATTACK, load_rule, nudge
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -25,7 +25,7 @@ sys.path.insert(0, os.path.dirname(__file__))
 from _common import machine, parser, real_posts  # noqa: E402
 
 import yaiba  # noqa: E402
-from yaiba.parallel import resolve_n_jobs, shutdown  # noqa: E402
+from yaiba.core.parallel import resolve_n_jobs, shutdown  # noqa: E402
 
 def _tree_cpu() -> dict[int, float]:
     """CPU seconds (user+system, including reaped children) of this process and its live
@@ -93,7 +93,7 @@ def run(args: argparse.Namespace) -> dict:
     warnings.filterwarnings("ignore", message=".*PySpark does not yet fully support pandas.*")
     from pyspark.sql import SparkSession
 
-    from yaiba.spark import score_dataframe
+    from yaiba.spark.dataframe import score_dataframe
 
     t_start, _, spark = timed_cpu(lambda: (
         SparkSession.builder.master(args.master).appName("yaiba-bench")

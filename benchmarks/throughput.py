@@ -34,7 +34,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 import yaiba  # noqa: E402
-from yaiba.tokenizer import _new_tagger  # noqa: E402
+from yaiba.text.tokenizer import new_tagger  # noqa: E402
 
 
 def main() -> int:
@@ -44,7 +44,7 @@ def main() -> int:
     posts = real_posts(args.datasets, args.posts)
     chars = sum(map(len, posts))
     clf = yaiba.load(args.model)
-    tagger = _new_tagger()
+    tagger = new_tagger()
     corpus = pd.read_csv(os.path.join(os.path.dirname(__file__), "..", "data", "corpus.csv"),
                          dtype=str, keep_default_na=False)
 

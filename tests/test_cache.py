@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from yaiba.cache import ProbaCache
+from yaiba.core.cache import ProbaCache
 
 
 def test_cached_scores_equal_uncached_ones(small_model, corpus):

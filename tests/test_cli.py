@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from yaiba.cli import main
+from yaiba.cli.main import main
 
 POSTS = ["お前みたいなクズは生きてる価値ない", "店員さんの対応が丁寧で嬉しかった", "新機能、使いにくいので元に戻してほしい"]
 

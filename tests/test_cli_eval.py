@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 import yaiba
-from yaiba.cli import main
+from yaiba.cli.main import main
 
 
 @pytest.fixture(scope="module")

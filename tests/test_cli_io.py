@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from yaiba.cli import main
+from yaiba.cli.main import main
 
 ATTACK = "お前みたいなクズは生きてる価値ない"
 CALM = "店員さんの対応が丁寧で嬉しかった"

@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
-KINDS = {
-    "attack": {"insult", "defamation", "threat", "death_wish", "discrimination", "doxxing", "repost_attack"},
-    "criticism": {"conduct", "performance", "product", "policy", "harsh"},
-    "neutral": {"everyday", "praise", "counter_speech", "victim_report", "self_deprecation", "news", "question"},
-}
-TARGETS = {"individual", "organization", "group", "none"}
-FORMS = {"plain", "polite", "sarcasm", "obfuscated", "slang", "quote", "repost", "question"}
+from yaiba.recipe.corpus import COLUMNS, FORMS, KINDS, TARGETS
 
 
 def test_schema_and_value_sets(corpus):
-    assert list(corpus.columns) == ["id", "text", "label", "kind", "target", "pair_id", "form"]
+    assert tuple(corpus.columns) == COLUMNS
     assert len(corpus) >= 1500
     assert set(corpus.label) == set(KINDS)
     for label, kinds in KINDS.items():

@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 
 import yaiba
-from yaiba.curves import reliability
-from yaiba.metrics import classification_metrics
+from yaiba.evaluation.curves import reliability
+from yaiba.evaluation.metrics import classification_metrics
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -124,15 +124,15 @@ def test_report_folder_has_real_plots_and_a_linked_page(report, tmp_path):
 
 
 def test_error_html_escapes_the_post_and_marks_the_evidence():
-    from yaiba.evaluate import WorstError
-    from yaiba.explain import Evidence, Explanation
-    from yaiba.report import _error_html
+    from yaiba.evaluation.report import WorstError
+    from yaiba.core.explain import Evidence, Explanation
+    from yaiba.evaluation.report import error_html
 
     text = "<b>x</b> クズ & クズ"
     ev = (Evidence("クズ", "word", 1.2, ((9, 11), (14, 16))), Evidence("ズ", "char", 0.3, ((10, 11),)))
     e = WorstError(row=3, text=text, label="neutral", predicted="attack", confidence=0.9, p_positive=0.9,
                    explanation=Explanation(text, "attack", 0.9, {"attack": 0.9}, ev))
-    html = _error_html(e)
+    html = error_html(e)
     assert "<b>x</b>" not in html and "&lt;b&gt;x&lt;/b&gt;" in html
     assert html.count("<mark>クズ</mark>") == 2 and "&amp;" in html  # overlapping spans merged
 

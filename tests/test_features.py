@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from yaiba.features import Featurizer
-from yaiba.tokenizer import MAX_CHUNK, chunks, wakati
+from yaiba.core.features import Featurizer
+from yaiba.text.tokenizer import MAX_PIECE, mecab_pieces, wakati
 
 posts = st.text(st.sampled_from("あいうかきくアイウ死ね殺すお前クズ 、。！w草😡ａｂ1"), max_size=30)
 
@@ -52,10 +52,10 @@ def test_views_can_be_turned_off_and_bad_settings_are_refused():
 
 def test_long_posts_reach_mecab_in_bounded_chunks():
     text = "あいつは本当に最低な人間だ。" * 2000
-    pieces = chunks(text)
+    pieces = mecab_pieces(text)
     assert "".join(pieces) == text
-    assert max(len(p) for p in pieces) <= MAX_CHUNK
-    no_breaks = "あ" * (3 * MAX_CHUNK + 5)
-    assert "".join(chunks(no_breaks)) == no_breaks
+    assert max(len(p) for p in pieces) <= MAX_PIECE
+    no_breaks = "あ" * (3 * MAX_PIECE + 5)
+    assert "".join(mecab_pieces(no_breaks)) == no_breaks
     tokens = wakati(text).split(" ")
     assert tokens.count("最低") == 2000

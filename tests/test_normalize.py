@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from yaiba.normalize import _nfkc, normalize, normalize_batch, normalize_with_offsets
+from yaiba.text.normalize import nfkc, normalize, normalize_batch, normalize_with_offsets
 
 # arbitrary Unicode, including surrogates, controls and NUL
 any_text = st.text(st.characters(codec=None, min_codepoint=0, max_codepoint=0x10FFFF), max_size=40)
@@ -35,7 +35,7 @@ def test_offsets_twin_gives_the_same_text_and_valid_spans(text, version):
 @settings(max_examples=300, deadline=None)
 def test_fast_nfkc_equals_unicodedata(text):
     clean = "".join(c for c in text if not 0xD800 <= ord(c) <= 0xDFFF)
-    assert _nfkc(clean) == unicodedata.normalize("NFKC", clean)
+    assert nfkc(clean) == unicodedata.normalize("NFKC", clean)
 
 
 def test_width_case_spaces_controls_and_elongation():

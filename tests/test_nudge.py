@@ -13,9 +13,9 @@ import pandas as pd
 import pytest
 
 import yaiba
-from yaiba.cli import main
-from yaiba.nudge_rule import choose_threshold, derive_threshold
-from yaiba.nudging import KIND_CONFIDENCE, SUGGESTIONS, Nudge, load_rule
+from yaiba.cli.main import main
+from yaiba.recipe.nudge_rule import choose_threshold, derive_threshold
+from yaiba.safety.nudging import KIND_CONFIDENCE, SUGGESTIONS, Nudge, load_rule
 
 ROOT = Path(__file__).resolve().parents[1]
 ATTACK = "お前みたいなクズは生きてる価値ない。死ね"

@@ -1,5 +1,5 @@
 """Odd and long posts through normalise -> score -> explain: nothing raises, every post gets one
-finite probability, and MeCab never sees a piece longer than tokenizer.MAX_CHUNK."""
+finite probability, and MeCab never sees a piece longer than tokenizer.MAX_PIECE."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ import json
 import numpy as np
 import pytest
 
-from robustness import check_model, check_normalizer, check_tokenizer, spy_on_mecab
-from yaiba.normalize import normalize
-from yaiba.tokenizer import MAX_CHUNK
+from yaiba.testing import check_model, check_normalizer, check_tokenizer, spy_on_mecab
+from yaiba.text.normalize import normalize
+from yaiba.text.tokenizer import MAX_PIECE
 
 ODD = {
     "empty": "",
@@ -38,7 +38,7 @@ ODD = {
     "case-and-nfkc-length-changes": "ßİﬁ㍿ǅΣΑΣ ﷺ Ⅻ ⑳ ㈱",
     "non-characters-private-use": "\ufffe\uffff\U0010ffff\ue000\U000f0000",
     "one-char-repeated": "死" * 5000,
-    "no-sentence-end": "あ" * (MAX_CHUNK * 3 + 7),
+    "no-sentence-end": "あ" * (MAX_PIECE * 3 + 7),
     "whitespace-only": " \t\n\r\u3000\u00a0",
 }
 
@@ -89,11 +89,11 @@ def test_a_multi_megabyte_post_scores_to_one_finite_probability(small_model):
 )
 def test_mecab_never_sees_more_than_max_chunk_characters(small_model, post):
     """Every path to MeCab (batch scoring, explanations) cuts long posts into pieces of at
-    most MAX_CHUNK characters, and the pieces put together are the whole normalised post."""
+    most MAX_PIECE characters, and the pieces put together are the whole normalised post."""
     with spy_on_mecab() as spy:
         small_model.score([post, "短い投稿"])
-    assert spy.lengths and max(spy.lengths) <= MAX_CHUNK
+    assert spy.lengths and max(spy.lengths) <= MAX_PIECE
     assert "".join(spy.pieces[:-1]) == normalize(post)  # the short post is the last piece
     with spy_on_mecab() as spy:
-        small_model.explain(post[: 3 * MAX_CHUNK])
-    assert spy.lengths and max(spy.lengths) <= MAX_CHUNK
+        small_model.explain(post[: 3 * MAX_PIECE])
+    assert spy.lengths and max(spy.lengths) <= MAX_PIECE

@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pytest
 
-from yaiba import parallel
+from yaiba.core import parallel
 
 
 def test_process_parallel_equals_sequential(small_model, corpus):

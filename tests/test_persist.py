@@ -16,7 +16,8 @@ import numpy as np
 import pytest
 
 import yaiba
-from yaiba import ModelFormatError, persist
+from yaiba import ModelFormatError
+from yaiba.core import persist
 
 
 class _Payload:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from yaiba.normalize import normalize
+from yaiba.text.normalize import normalize
 from yaiba.reasons import KIND_MESSAGES, Phrase, message_for
 
 BASE = "お前は本当にクズだな。死ね"

@@ -9,9 +9,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from test_corpus import FORMS, KINDS, TARGETS
-
 import yaiba
+from yaiba.recipe.corpus import FORMS, KINDS, TARGETS
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -14,8 +14,8 @@ import pytest
 
 from pyspark.sql import SparkSession
 
-from yaiba.cli import main
-from yaiba.spark import output_columns, score_batches, score_dataframe
+from yaiba.cli.main import main
+from yaiba.spark.dataframe import output_columns, score_batches, score_dataframe
 
 POSTS = ["お前みたいなクズは生きてる価値ない", "店員さんの対応が丁寧で嬉しかった", "新機能、使いにくいので元に戻してほしい"]
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 import yaiba
-from yaiba.support import ATTACK_KINDS, COLUMNS, last_checked, load_table
+from yaiba.safety.help_resources import ATTACK_KINDS, COLUMNS, last_checked, load_table
 
 ROOT = Path(__file__).resolve().parents[1]
 

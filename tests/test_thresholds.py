@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import yaiba
-from yaiba.thresholds import precision_recall_by_threshold, threshold_for_precision
+from yaiba.evaluation.thresholds import precision_recall_by_threshold, threshold_for_precision
 
 # scores 1.0, 0.9, ..., 0.1 with truth 1 1 1 0 1 0 0 1 0 0 (5 positives). Flagging score >= t:
 #   t    1.0  0.9  0.8  0.7  0.6  0.5  0.4  0.3  0.2  0.1

@@ -7,8 +7,8 @@ import json
 import pandas as pd
 import pytest
 
-from yaiba.cli import main
-from yaiba.transparency import BAD_TIME, NO_TIME, count_scored, parse_days
+from yaiba.cli.main import main
+from yaiba.safety.transparency import BAD_TIME, NO_TIME, count_scored, parse_days
 
 POSTS = [
     ("今日の采配は最悪。説明してほしい", "x", "2026-11-28T09:00:00+09:00"),

@@ -8,27 +8,25 @@
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
-
-from .crossval import CrossValidation, cross_validate
-from .errors import ModelFormatError, TokenizerError, YaibaError
-from .estimator import AttackClassifier
-from .evaluate import EvaluationReport, evaluate
-from .explain import Evidence, Explanation
-from .model import Model, load, train
-from .nudging import Nudge, nudge
-from .reasons import Phrase, Reason
-from .support import HelpResource, help_resources
-from .thresholds import ThresholdChoice, threshold_for_precision
-
-try:
-    __version__ = version("yaiba")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree
-    __version__ = "0+unknown"
+from yaiba.core.attribution import Phrase
+from yaiba.core.estimator import AttackClassifier
+from yaiba.core.explain import Evidence, Explanation
+from yaiba.errors import DataError, ModelFormatError, TokenizerError, YaibaError
+from yaiba.evaluation.crossval import CrossValidation, cross_validate
+from yaiba.evaluation.evaluate import evaluate
+from yaiba.evaluation.report import EvaluationReport
+from yaiba.evaluation.thresholds import ThresholdChoice, threshold_for_precision
+from yaiba.io import datasets
+from yaiba.metadata import __version__
+from yaiba.model import Model, Prediction, load, train
+from yaiba.reasons import Reason
+from yaiba.safety.help_resources import HelpResource, help_resources
+from yaiba.safety.nudging import Nudge, nudge
 
 __all__ = [
     "AttackClassifier",
     "CrossValidation",
+    "DataError",
     "EvaluationReport",
     "Evidence",
     "Explanation",
@@ -37,12 +35,14 @@ __all__ = [
     "ModelFormatError",
     "Nudge",
     "Phrase",
+    "Prediction",
     "Reason",
     "ThresholdChoice",
     "TokenizerError",
     "YaibaError",
     "__version__",
     "cross_validate",
+    "datasets",
     "evaluate",
     "help_resources",
     "load",

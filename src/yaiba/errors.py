@@ -13,3 +13,7 @@ class ModelFormatError(YaibaError, ValueError):
 
 class TokenizerError(YaibaError, RuntimeError):
     """fugashi/MeCab could not start with the unidic-lite dictionary."""
+
+
+class DataError(YaibaError, ValueError):
+    """An input file cannot be read at all (missing column, undecodable bytes, ...)."""

@@ -4,24 +4,39 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Iterator, Mapping
-from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
 
-from . import persist
-from .errors import ModelFormatError
-from .estimator import AttackClassifier, softmax
-from .cache import ProbaCache
-from .features import Featurizer
-from .lexicon import Lexicon
-from .validation import check_labels, check_texts
+from yaiba.core import codec, persist
+from yaiba.core.attribution import driving_phrases
+from yaiba.core.cache import ProbaCache
+from yaiba.core.estimator import AttackClassifier, softmax
+from yaiba.core.explain import Explanation, explain
+from yaiba.core.features import Featurizer
+from yaiba.core.parallel import map_batches
+from yaiba.errors import ModelFormatError
+from yaiba.reasons import Reason, message_for
+from yaiba.validation import batches, check_labels, check_texts, check_thresholds
 
 DEFAULT_BATCH = 2048
-HASH_SCHEME = "splitmix64-poly-v2"  # v2: katakana folded in the char and lex views
+"""Posts featurised at once by the batched paths (memory grows with it, speed barely)."""
 POSITIVE = "attack"
+
+
+class Prediction(NamedTuple):
+    """What the batch path gives for a batch of posts, featurised once.
+
+    ``proba`` is float32 (n, len(classes_)); ``labels`` apply the model's thresholds;
+    ``kinds`` hold the attack kind of posts labelled with the positive label, None elsewhere
+    (and everywhere for a model without a kind head).
+    """
+
+    proba: np.ndarray
+    labels: list[str]
+    kinds: list[str | None]
 
 
 class Model:
@@ -57,7 +72,7 @@ class Model:
         if positive_label is not None and positive_label not in classes:
             positive_label = None
         self.positive_label = positive_label
-        self.thresholds = _check_thresholds(thresholds or {}, classes)
+        self.thresholds = check_thresholds(thresholds or {}, classes)
         self.info: dict[str, Any] = dict(info or {})
         self.cache = ProbaCache(cache_size) if cache_size else None
 
@@ -76,49 +91,44 @@ class Model:
 
     @property
     def featurizer(self) -> Featurizer:
-        return self.estimator.featurizer_
+        """The featurizer both heads share."""
+        return self.estimator.featurizer_  # type: ignore[no-any-return]
+
+    @property
+    def positive_class(self) -> str:
+        """The class outputs lead with: ``positive_label``, or the last class without one."""
+        return self.positive_label or self.classes_[-1]
+
+    @property
+    def proba_columns(self) -> tuple[str, ...]:
+        """Classes in the order outputs list their probabilities: ``positive_class`` first."""
+        first = self.positive_class
+        return (first, *(c for c in self.classes_ if c != first))
 
     def __repr__(self) -> str:
         return f"yaiba.Model(classes={self.classes_}, kinds={self.kinds_}, thresholds={self.thresholds})"
 
     # -- scoring ---------------------------------------------------------------------------
+    def features(self, texts: Iterable[str]) -> sp.coo_matrix:
+        """Feature matrix (n, n_features) of ``texts``, in the form the heads multiply."""
+        items = check_texts(texts)
+        return self.featurizer.transform(items, sparse="coo")
+
     def predict_proba(
         self, texts: Iterable[str], *, batch_size: int = DEFAULT_BATCH, n_jobs: int | None = None
     ) -> np.ndarray:
         """Class probabilities, float32 array (n, len(classes_)), rows summing to 1."""
-        from .parallel import map_chunks
-
-        chunks = _chunks(texts, batch_size)
-        parts = list(map_chunks(self, chunks, n_jobs=n_jobs))
+        parts = list(map_batches(self, _proba_of_batch, batches(texts, batch_size), n_jobs=n_jobs))
         if not parts:
             return np.zeros((0, len(self.classes_)), dtype=np.float32)
         return np.vstack(parts)
-
-    def proba_chunk(self, texts: list[str]) -> np.ndarray:
-        """Probabilities of one validated chunk, in this process (through the cache if on)."""
-        norm = self.featurizer.normalize(texts)
-        if self.cache is None:
-            return self.estimator.proba_from_matrix(self.featurizer.product_matrix(norm))
-        rows = self.cache.lookup(norm)
-        missing = list(dict.fromkeys(t for t, r in zip(norm, rows) if r is None))  # distinct, in order
-        self.cache.count(hits=len(norm) - len(missing), misses=len(missing))
-        if missing:
-            fresh = self.estimator.proba_from_matrix(self.featurizer.product_matrix(missing))
-            self.cache.store(missing, fresh)
-            by_text = dict(zip(missing, fresh))
-            rows = [by_text[t] if r is None else r for t, r in zip(norm, rows)]
-        if not rows:
-            return np.zeros((0, len(self.classes_)), dtype=np.float32)
-        return np.vstack(rows)
 
     def score(
         self, texts: Iterable[str], *, batch_size: int = DEFAULT_BATCH, n_jobs: int | None = None
     ) -> np.ndarray:
         """P(attack) of each post: float32 array (n,). The fast batched path."""
         col = self._positive_column()
-        return np.ascontiguousarray(
-            self.predict_proba(texts, batch_size=batch_size, n_jobs=n_jobs)[:, col]
-        )
+        return np.ascontiguousarray(self.predict_proba(texts, batch_size=batch_size, n_jobs=n_jobs)[:, col])
 
     def predict(
         self, texts: Iterable[str], *, batch_size: int = DEFAULT_BATCH, n_jobs: int | None = None
@@ -143,17 +153,43 @@ class Model:
             chosen[~decided] = fallback[~decided]
         return [classes[i] for i in chosen]
 
+    def predict_batches(
+        self, texts: Iterable[str], *, batch_size: int = DEFAULT_BATCH, n_jobs: int | None = None
+    ) -> Iterator[Prediction]:
+        """Probabilities, labels and kinds, one :class:`Prediction` per batch of ``batch_size`` posts.
+
+        The one batch path behind the CLI, Spark, cross-validation and reason codes: each post
+        is featurised once for both heads, and ``n_jobs`` processes score batches in order.
+        """
+        return map_batches(self, _predict_batch, batches(texts, batch_size), n_jobs=n_jobs)
+
+    def predict_batch(self, texts: Iterable[str]) -> Prediction:
+        """:meth:`predict_batches` for one batch, in this process."""
+        items = check_texts(texts)
+        if self.cache is not None:
+            proba = self._proba_of_batch(items)
+            labels = self.labels_from_proba(proba)
+            hit = [i for i, lab in enumerate(labels) if lab == self.positive_label]
+            kinds: list[str | None] = [None] * len(items)
+            if self.kind_estimator is not None and hit:
+                matrix = self.featurizer.transform([items[i] for i in hit], sparse="coo")
+                for i, k in zip(hit, self._kinds(matrix)):
+                    kinds[i] = k
+            return Prediction(proba, labels, kinds)
+        matrix = self.featurizer.transform(items, sparse="coo")
+        proba = self.estimator.proba_from_matrix(matrix)
+        labels = self.labels_from_proba(proba)
+        kinds = [None] * len(items)
+        if self.kind_estimator is not None and self.positive_label in labels:
+            for i, (lab, k) in enumerate(zip(labels, self._kinds(matrix))):
+                if lab == self.positive_label:
+                    kinds[i] = k
+        return Prediction(proba, labels, kinds)
+
     def predict_kind(self, texts: Iterable[str], *, batch_size: int = DEFAULT_BATCH) -> list[str | None]:
         """Attack kind of each post predicted ``attack``; None for the others."""
-        if self.kind_estimator is None:
-            raise ValueError("this model has no kind head; train it with kinds=...")
-        return [kind for chunk in _chunks(texts, batch_size) for kind in self.predict_batch(chunk)[2]]
-
-    def kind_of(self, texts: Iterable[str], *, batch_size: int = DEFAULT_BATCH) -> list[str]:
-        """The most likely attack kind of each post, assuming it is an attack."""
-        if self.kind_estimator is None:
-            raise ValueError("this model has no kind head; train it with kinds=...")
-        return [kind for chunk in _chunks(texts, batch_size) for kind in self._kinds(self._matrix(chunk))]
+        self._require_kind_head()
+        return [kind for pred in self.predict_batches(texts, batch_size=batch_size) for kind in pred.kinds]
 
     def predict_kind_proba(self, texts: Iterable[str], *, batch_size: int = DEFAULT_BATCH) -> np.ndarray:
         """Joint probabilities P(attack and kind), float32 (n, len(kinds_)); rows sum to P(attack).
@@ -161,45 +197,45 @@ class Model:
         Column ``kinds_.index("discrimination")`` is the probability of a group attack, the
         score to rank by for hate-speech tasks.
         """
-        if self.kind_estimator is None:
-            raise ValueError("this model has no kind head; train it with kinds=...")
+        kind_head = self._require_kind_head()
         col = self._positive_column()
         out = []
-        for chunk in _chunks(texts, batch_size):
-            matrix = self._matrix(chunk)
+        for batch in batches(texts, batch_size):
+            matrix = self.featurizer.transform(batch, sparse="coo")
             p_attack = self.estimator.proba_from_matrix(matrix)[:, col]
-            out.append(softmax(self.kind_estimator.logits_from_matrix(matrix)) * p_attack[:, None])
+            out.append(softmax(kind_head.logits_from_matrix(matrix)) * p_attack[:, None])
         if not out:
             return np.zeros((0, len(self.kinds_)), dtype=np.float32)
         return np.vstack(out)
 
-    def predict_batch(self, texts: list[str]) -> tuple[np.ndarray, list[str], list[str | None]]:
-        """Probabilities, labels and kinds of one batch, featurised once, in this process.
+    def _proba_of_batch(self, texts: list[str]) -> np.ndarray:
+        """Probabilities of one validated batch, in this process (through the cache if on)."""
+        norm = self.featurizer.normalize(texts)
+        if self.cache is None:
+            return self.estimator.proba_from_matrix(self.featurizer.transform_normalized(norm, sparse="coo"))
+        rows = self.cache.lookup(norm)
+        missing = list(dict.fromkeys(t for t, r in zip(norm, rows) if r is None))  # distinct, in order
+        self.cache.count(hits=len(norm) - len(missing), misses=len(missing))
+        if missing:
+            matrix = self.featurizer.transform_normalized(missing, sparse="coo")
+            fresh = self.estimator.proba_from_matrix(matrix)
+            self.cache.store(missing, fresh)
+            by_text = dict(zip(missing, fresh))
+            rows = [by_text[t] if r is None else r for t, r in zip(norm, rows)]
+        if not rows:
+            return np.zeros((0, len(self.classes_)), dtype=np.float32)
+        return np.vstack(rows)
 
-        The fast path for callers that want all three (e.g. :mod:`yaiba.spark`): the same
-        values as :meth:`predict_proba`, :meth:`predict` and :meth:`predict_kind`, at the
-        cost of one featurisation. Kinds are None for posts not labelled attack, and for
-        every post when the model has no kind head.
-        """
-        items = check_texts(texts)
-        matrix = self.featurizer.transform(items)
-        proba = self.estimator.proba_from_matrix(matrix)
-        labels = self.labels_from_proba(proba)
-        kinds: list[str | None] = [None] * len(items)
-        rows = [i for i, lab in enumerate(labels) if lab == self.positive_label]
-        if self.kind_estimator is not None and rows:
-            for i, k in zip(rows, self._kinds(matrix[rows])):
-                kinds[i] = k
-        return proba, labels, kinds
-
-    def _matrix(self, texts: list[str]) -> sp.coo_matrix:
-        """Feature matrix of validated texts, for products (the scoring path)."""
-        return self.featurizer.product_matrix(self.featurizer.normalize(texts))
-
-    def _kinds(self, matrix: sp.csr_matrix | sp.coo_matrix) -> list[str]:
+    def _kinds(self, matrix: sp.spmatrix) -> list[str]:
         """The kind head's most likely kind of each row."""
-        logits = self.kind_estimator.logits_from_matrix(matrix)
-        return [str(k) for k in self.kind_estimator.classes_[np.argmax(logits, axis=1)]]
+        head = self._require_kind_head()
+        logits = head.logits_from_matrix(matrix)
+        return [str(k) for k in head.classes_[np.argmax(logits, axis=1)]]
+
+    def _require_kind_head(self) -> AttackClassifier:
+        if self.kind_estimator is None:
+            raise ValueError("this model has no kind head; train it with kinds=...")
+        return self.kind_estimator
 
     def _positive_column(self) -> int:
         if self.positive_label is None:
@@ -210,26 +246,54 @@ class Model:
         return self.classes_.index(self.positive_label)
 
     # -- explanations ----------------------------------------------------------------------
-    def explain(self, text: str, top: int = 5, label: str | None = None):
+    def explain(self, text: str, top: int = 5, label: str | None = None) -> Explanation:
         """The n-grams that pushed this post towards ``label`` (default: the predicted one).
 
-        Returns an :class:`yaiba.explain.Explanation`; ``print()`` it for a moderator.
+        Returns an :class:`yaiba.core.explain.Explanation`; ``print()`` it for a moderator.
         """
-        from .explain import explain
+        (text,) = check_texts([text], "text")
+        proba = self.predict_proba([text])[0]
+        if label is None:
+            label = self.labels_from_proba(proba[None, :])[0]
+        return explain(self.estimator, text, label=label, top=top, proba=proba)
 
-        return explain(self, text, top=top, label=label)
+    def reasons(
+        self, texts: Iterable[str], *, max_phrases: int = 3, share: float = 0.35
+    ) -> list[Reason | None]:
+        """A :class:`yaiba.reasons.Reason` for each post predicted attack; None for the others.
 
-    def reasons(self, texts: Iterable[str], *, max_phrases: int = 3) -> list:
-        """A reason code for each post predicted attack (None for the others).
+        Each reason has the kind, the phrases that drove the decision as offsets into the
+        original post, and a one-line Japanese message for a moderator.
 
-        Each :class:`yaiba.reasons.Reason` has the kind, the phrases that drove the decision as
-        offsets into the original post, and a one-line Japanese message for a moderator.
+        Parameters
+        ----------
+        texts : iterable of str
+            Posts; one result per post, in order.
+        max_phrases : int
+            At most this many phrases per reason.
+        share : float
+            Keep phrases whose weight is at least this share of the strongest phrase's weight.
         """
-        from .reasons import reasons
+        items = check_texts(texts)
+        if max_phrases < 1:
+            raise ValueError(f"max_phrases must be >= 1, got {max_phrases}")
+        if not 0.0 < share <= 1.0:
+            raise ValueError(f"share must be in (0, 1], got {share}")
+        if self.positive_label is None:
+            raise ValueError(f"this model has no positive label (classes {self.classes_}); reasons need one")
+        col = self._positive_column()
+        out: list[Reason | None] = [None] * len(items)
+        start = 0
+        for proba, labels, kinds in self.predict_batches(items):  # each post featurised once
+            for k, (label, kind) in enumerate(zip(labels, kinds)):
+                if label == self.positive_label:
+                    text = items[start + k]
+                    phrases = driving_phrases(self.estimator, text, col, max_phrases=max_phrases, share=share)
+                    out[start + k] = Reason(text, float(proba[k, col]), kind, phrases, message_for(kind, phrases))
+            start += len(labels)
+        return out
 
-        return reasons(self, texts, max_phrases=max_phrases)
-
-    # -- thresholds ------------------------------------------------------------------------
+    # -- thresholds and cache --------------------------------------------------------------
     def with_cache(self, maxsize: int = 65536) -> Model:
         """A copy of this model that remembers the probabilities of the last ``maxsize``
         distinct posts (after normalisation); ``maxsize=0`` turns the cache off.
@@ -249,6 +313,7 @@ class Model:
 
     @property
     def cache_size(self) -> int:
+        """Posts the cache remembers (0: no cache)."""
         return self.cache.maxsize if self.cache is not None else 0
 
     def _copy(self, **changes: Any) -> Model:
@@ -263,178 +328,35 @@ class Model:
         return Model(self.estimator, **settings)
 
     # -- persistence -----------------------------------------------------------------------
-    def _meta_and_arrays(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
-        arrays: dict[str, np.ndarray] = {}
-        heads: dict[str, Any] = {}
-        for head, est in (("label", self.estimator), ("kind", self.kind_estimator)):
-            if est is None:
-                continue
-            heads[head] = _head_meta(est)
-            for k, v in _head_arrays(est).items():
-                arrays[f"{head}.{k}"] = v
-        lexicon = self.featurizer.lexicon
-        if lexicon is not None:
-            arrays["lexicon.terms"] = np.asarray(lexicon.terms, dtype=str)
-            arrays["lexicon.categories"] = np.asarray(lexicon.categories, dtype=str)
-        meta = {
-            "environment": persist.environment(),
-            "features": _featurizer_meta(self.featurizer),
-            "heads": heads,
-            "positive_label": self.positive_label,
-            "thresholds": dict(self.thresholds),
-            "info": self.info,
-        }
-        return meta, arrays
+    def _parts(self) -> codec.ModelParts:
+        return codec.ModelParts(
+            self.estimator, self.kind_estimator, self.positive_label, dict(self.thresholds), self.info
+        )
 
-    def save(self, path: str | os.PathLike) -> None:
+    def save(self, path: str | os.PathLike[str]) -> None:
         """Write the model to ``path`` (a .npz archive of arrays and JSON; no pickle)."""
-        meta, arrays = self._meta_and_arrays()
-        persist.write(path, meta, arrays)
+        codec.write(path, self._parts())
 
     def to_bytes(self) -> bytes:
         """The bytes :meth:`save` writes; :func:`yaiba.load` reads them back."""
-        meta, arrays = self._meta_and_arrays()
-        return persist.to_bytes(meta, arrays)
+        return codec.to_bytes(self._parts())
 
-    def __reduce__(self):
+    def __reduce__(self) -> tuple[Any, ...]:
         # pickling a Model (e.g. to a worker process) ships the safe file format
         return (_from_bytes, (self.to_bytes(), self.cache_size))
+
+
+def _proba_of_batch(model: Model, batch: list[str]) -> np.ndarray:
+    return model._proba_of_batch(batch)
+
+
+def _predict_batch(model: Model, batch: list[str]) -> Prediction:
+    return model.predict_batch(batch)
 
 
 def _from_bytes(blob: bytes, cache_size: int = 0) -> Model:
     model = load(blob)
     return model.with_cache(cache_size) if cache_size else model
-
-
-def _chunks(texts: Iterable[str], size: int) -> Iterator[list[str]]:
-    if size < 1:
-        raise ValueError(f"batch_size must be >= 1, got {size}")
-    if isinstance(texts, (str, bytes)):
-        check_texts(texts)
-    if isinstance(texts, (list, tuple)):
-        check_texts(texts)
-        for i in range(0, len(texts), size):
-            yield list(texts[i : i + size])
-        return
-    try:
-        it = iter(texts)
-    except TypeError:
-        check_texts(texts)  # raises with the type named
-        raise
-    offset = 0
-    while chunk := list(islice(it, size)):
-        try:
-            check_texts(chunk)
-        except TypeError as exc:
-            raise _shift_index(exc, offset) from None
-        yield chunk
-        offset += len(chunk)
-
-
-def _shift_index(exc: TypeError, offset: int) -> TypeError:
-    """Re-number 'texts[i]' in a chunk's error as the position in the whole input."""
-    import re
-
-    msg = re.sub(r"texts\[(\d+)\]", lambda m: f"texts[{int(m.group(1)) + offset}]", str(exc), count=1)
-    return TypeError(msg)
-
-
-def _check_thresholds(thresholds: Mapping[str, float], classes: tuple[str, ...]) -> dict[str, float]:
-    out = {}
-    for label, t in thresholds.items():
-        if label not in classes:
-            raise ValueError(f"threshold for unknown class {label!r}; classes are {classes}")
-        t = float(t)
-        if not 0.0 <= t <= 1.0:
-            raise ValueError(f"threshold for {label!r} must be in [0, 1], got {t}")
-        out[str(label)] = t
-    return out
-
-
-def _featurizer_meta(f: Featurizer) -> dict[str, Any]:
-    return {
-        "n_features": f.n_features,
-        "word_ngrams": list(f.word_ngrams),
-        "char_ngrams": list(f.char_ngrams),
-        "normalizer": f.normalizer,
-        "lexicon": f.lexicon is not None,
-        "lexicon_weight": f.lexicon_weight,
-        "hash": HASH_SCHEME,
-    }
-
-
-def _head_meta(est: AttackClassifier) -> dict[str, Any]:
-    params = est.get_params()
-    params["word_ngrams"] = list(params["word_ngrams"])
-    params["char_ngrams"] = list(params["char_ngrams"])
-    return {
-        "params": params,
-        "temperature": float(est.temperature_),
-        "empty_class": est.empty_class_,
-    }
-
-
-def _head_arrays(est: AttackClassifier) -> dict[str, np.ndarray]:
-    rows = np.flatnonzero(np.any(est.weights_ != 0, axis=1)).astype(np.int32)
-    return {
-        "rows": rows,
-        "weights": est.weights_[rows],
-        "intercept": est.intercept_,
-        "bias": est.bias_,
-        "classes": np.asarray(est.classes_, dtype=str),
-    }
-
-
-def _restore_head(head: str, meta: Mapping[str, Any], arrays: Mapping[str, np.ndarray], where: str) -> AttackClassifier:
-    try:
-        hmeta = meta["heads"][head]
-        fmeta = meta["features"]
-        params = dict(hmeta["params"])
-        params["word_ngrams"] = tuple(params["word_ngrams"])
-        params["char_ngrams"] = tuple(params["char_ngrams"])
-        est = AttackClassifier(**params)
-        lexicon = None
-        if fmeta.get("lexicon"):
-            terms, cats = arrays["lexicon.terms"], arrays["lexicon.categories"]
-            if terms.dtype.kind != "U" or cats.dtype.kind != "U" or terms.shape != cats.shape:
-                raise ModelFormatError(f"{where}: lexicon arrays are inconsistent")
-            lexicon = Lexicon(tuple(terms.tolist()), tuple(cats.tolist()))
-        featurizer = Featurizer(
-            n_features=int(fmeta["n_features"]),
-            word_ngrams=tuple(fmeta["word_ngrams"]),
-            char_ngrams=tuple(fmeta["char_ngrams"]),
-            normalizer=int(fmeta["normalizer"]),
-            lexicon=lexicon,
-            lexicon_weight=float(fmeta.get("lexicon_weight", 1.0)),
-        )
-        if fmeta.get("hash") != HASH_SCHEME:
-            raise ModelFormatError(f"{where}: unknown feature hash {fmeta.get('hash')!r}")
-        rows = arrays[f"{head}.rows"]
-        w = arrays[f"{head}.weights"]
-        classes = arrays[f"{head}.classes"]
-        k = len(classes)
-        if (
-            rows.dtype != np.int32 or w.dtype != np.float32 or w.shape != (len(rows), k)
-            or classes.dtype.kind != "U" or k < 2
-            or (len(rows) and (rows.min() < 0 or rows.max() >= featurizer.n_features))
-        ):
-            raise ModelFormatError(f"{where}: arrays of head {head!r} have inconsistent shapes or types")
-        weights = np.zeros((featurizer.n_features, k), dtype=np.float32)
-        weights[rows] = w
-        est.featurizer_ = featurizer
-        est.classes_ = classes
-        est.weights_ = weights
-        est.intercept_ = arrays[f"{head}.intercept"].astype(np.float32).reshape(k)
-        est.bias_ = arrays[f"{head}.bias"].astype(np.float32).reshape(k)
-        est.temperature_ = float(hmeta["temperature"])
-        est.empty_class_ = str(hmeta["empty_class"])
-        if est.empty_class_ not in set(classes.tolist()):
-            raise ModelFormatError(f"{where}: empty_class {est.empty_class_!r} is not a class")
-        return est
-    except ModelFormatError:
-        raise
-    except (KeyError, TypeError, ValueError) as exc:
-        raise ModelFormatError(f"{where}: incomplete model metadata for head {head!r} ({exc!r})") from None
 
 
 def default_model_path() -> Path:
@@ -469,23 +391,17 @@ def load(path: persist.Source | None = None) -> Model:
     truncated, tampered, unsafe or wrong-version file, FileNotFoundError for a missing one.
     """
     source = _default_source() if path is None else path
-    meta, arrays = persist.read(source)
-    where = persist._name(source)
-    heads = meta.get("heads") or {}
-    if "label" not in heads:
-        raise ModelFormatError(f"{where}: no label head in the model")
-    label = _restore_head("label", meta, arrays, where)
-    kind = _restore_head("kind", meta, arrays, where) if "kind" in heads else None
+    parts = codec.read(source)
     try:
         return Model(
-            label,
-            kind_estimator=kind,
-            positive_label=meta.get("positive_label"),
-            thresholds=meta.get("thresholds") or {},
-            info=meta.get("info") or {},
+            parts.label,
+            kind_estimator=parts.kind,
+            positive_label=parts.positive_label,
+            thresholds=parts.thresholds,
+            info=parts.info,
         )
     except ValueError as exc:
-        raise ModelFormatError(f"{where}: {exc}") from None
+        raise ModelFormatError(f"{persist.describe_source(source)}: {exc}") from None
 
 
 def train(
@@ -543,4 +459,4 @@ def train(
     return Model(est, kind_estimator=kind_est, positive_label=positive_label, info=merged)
 
 
-__all__ = ["Model", "load", "train", "softmax"]
+__all__ = ["DEFAULT_BATCH", "Model", "Prediction", "default_model_path", "load", "train"]

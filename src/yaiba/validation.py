@@ -1,9 +1,11 @@
-"""Checks on what users pass in: texts and labels."""
+"""Checks on what users pass in: texts, labels, probabilities and thresholds; text batches."""
 
 from __future__ import annotations
 
 import numbers
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from itertools import islice
 
 import numpy as np
 
@@ -57,3 +59,60 @@ def _describe(value: object) -> str:
     if isinstance(value, float) and value != value:
         return "NaN (a missing value)"
     return f"{type(value).__name__} {value!r:.40}"
+
+
+def check_probability(value: float, name: str = "threshold") -> float:
+    """``value`` as a float in [0, 1], or ValueError naming ``name``."""
+    try:
+        p = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a number in [0, 1], got {value!r}") from None
+    if not 0.0 <= p <= 1.0:  # also refuses NaN
+        raise ValueError(f"{name} must be in [0, 1], got {p}")
+    return p
+
+
+def check_thresholds(thresholds: Mapping[str, float], classes: Sequence[str]) -> dict[str, float]:
+    """Per-class thresholds as ``{label: float in [0, 1]}``, each label one of ``classes``."""
+    out = {}
+    for label, t in thresholds.items():
+        if label not in classes:
+            raise ValueError(f"threshold for unknown class {label!r}; classes are {tuple(classes)}")
+        out[str(label)] = check_probability(t, f"threshold for {label!r}")
+    return out
+
+
+def batches(texts: Iterable[str], size: int) -> Iterator[list[str]]:
+    """``texts`` checked and cut into lists of at most ``size`` posts, in order.
+
+    Works on endless iterables (one batch in memory at a time); a bad element raises
+    TypeError naming its position in the whole input.
+    """
+    if size < 1:
+        raise ValueError(f"batch_size must be >= 1, got {size}")
+    if isinstance(texts, (str, bytes)):
+        check_texts(texts)
+    if isinstance(texts, (list, tuple)):
+        check_texts(texts)
+        for i in range(0, len(texts), size):
+            yield list(texts[i : i + size])
+        return
+    try:
+        it = iter(texts)
+    except TypeError:
+        check_texts(texts)  # raises with the type named
+        raise
+    offset = 0
+    while batch := list(islice(it, size)):
+        try:
+            check_texts(batch)
+        except TypeError as exc:
+            raise _shift_index(exc, offset) from None
+        yield batch
+        offset += len(batch)
+
+
+def _shift_index(exc: TypeError, offset: int) -> TypeError:
+    """Re-number 'texts[i]' in a batch's error as the position in the whole input."""
+    msg = re.sub(r"texts\[(\d+)\]", lambda m: f"texts[{int(m.group(1)) + offset}]", str(exc), count=1)
+    return TypeError(msg)

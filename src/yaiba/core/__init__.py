@@ -1,0 +1,1 @@
+"""The scoring engine: features, the estimator, the model-file codec and container, cache, workers, explanations, phrase attribution."""

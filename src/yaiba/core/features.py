@@ -1,0 +1,454 @@
+"""Hashed word, character and lexicon features, built for a whole batch with numpy.
+
+A batch is normalised, segmented by MeCab, and joined into two strings (the normalised text
+and its space-separated tokens, posts separated by NUL). Both become arrays of code points;
+n-gram hashes are polynomial hashes over those arrays, mixed with a splitmix64 finaliser
+and folded into ``n_features`` columns. No Python object is made per token or n-gram.
+
+Views:
+
+- ``word``: MeCab token n-grams;
+- ``char``: character n-grams of the normalised text (spaces excluded), katakana folded to
+  hiragana so シネ and しね share features;
+- ``lex``: lexicon categories (:mod:`yaiba.lexicon`) matched on token boundaries (katakana
+  folded to hiragana on both sides), marked
+  when they sit inside 「」/『』 quotes (victims and counter-speech quote abuse), plus
+  "second person + insult/threat/death wish" when both occur outside quotes.
+
+Each view contributes ``1 / sqrt(m)`` per occurrence, where m is the number of occurrences
+the view produced for the post, so views weigh alike and long posts are not louder.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+
+from yaiba.text.lexicon import MAX_LEN, Lexicon, prefilter_slot
+from yaiba.text.normalize import LATEST, SEP, normalize_batch, normalize_with_offsets
+from yaiba.text.tokenizer import MAX_PIECE, wakati, wakati_batch
+
+_P = np.uint64(0x100000001B3)  # polynomial base (odd)
+_M1 = np.uint64(0xBF58476D1CE4E5B9)
+_M2 = np.uint64(0x94D049BB133111EB)
+# one salt per view and n, so "死" the word and "死" the character are different features
+_WORD_SALT = [np.uint64(0x9E3779B97F4A7C15 * (n + 1) % 2**64) for n in range(8)]
+_CHAR_SALT = [np.uint64(0xC2B2AE3D27D4EB4F * (n + 1) % 2**64) for n in range(8)]
+_LEX_SALT = np.uint64(0x165667B19E3779F9)
+_SPACE, _NUL = 32, 0
+_OPEN = np.array([ord(c) for c in "「『"], dtype=np.uint64)
+_CLOSE = np.array([ord(c) for c in "」』"], dtype=np.uint64)
+# Conjunctions: a post that holds a marker of the first category and one of the second
+# (outside quotes) gets one extra feature per pair: "you + insult", "group + slur", ...
+_CONJUNCTIONS = (
+    ("second_person", ("insult", "death_wish", "threat")),
+    ("identity", ("insult", "dehumanizing", "death_wish", "threat", "discrimination")),
+    ("negation", ("insult", "death_wish", "threat")),
+)
+
+HASH_SCHEME = "splitmix64-poly-v2"
+"""Name of the feature hash; a model file made with another scheme is refused (CHANGELOG.md)."""
+
+WORD, CHAR, LEX = 0, 1, 2
+VIEW_NAMES = ("word", "char", "lex")
+
+
+def _mix(x: np.ndarray) -> np.ndarray:
+    """splitmix64 finaliser on uint64 arrays (wraps modulo 2**64)."""
+    x = x ^ (x >> np.uint64(30))
+    x *= _M1
+    x ^= x >> np.uint64(27)
+    x *= _M2
+    x ^= x >> np.uint64(31)
+    return x
+
+
+def _codepoints(text: str) -> np.ndarray:
+    return np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+
+
+def fold_kana(cp: np.ndarray) -> np.ndarray:
+    """Katakana to hiragana (シネ and しね alike), in place on a code-point array."""
+    kata = (cp >= 0x30A1) & (cp <= 0x30F6)
+    cp[kata] -= np.uint64(0x60)
+    return cp
+
+
+def term_hash(term: str) -> int:
+    """The lexicon view's n-gram hash of a whole term (katakana folded), as a Python int."""
+    h = 0
+    for c in fold_kana(_codepoints(term)).tolist():
+        h = (h * int(_P) + c) % 2**64
+    return h
+
+
+def _power_table(n: int) -> np.ndarray:
+    """_P ** i for i in range(n), modulo 2**64."""
+    table = np.full(n, _P, dtype=np.uint64)
+    table[0] = 1
+    return np.cumprod(table)
+
+
+_POW = _power_table(MAX_PIECE * 2)
+
+
+def _powers(n: int) -> np.ndarray:
+    global _POW
+    if n > len(_POW):
+        _POW = _power_table(2 * n)
+    return _POW
+
+
+@dataclass
+class Occurrences:
+    """Every feature occurrence in a batch: which post, which column, and where it came from."""
+
+    doc: np.ndarray  # int64, post index
+    col: np.ndarray  # int64, feature column
+    start: np.ndarray  # int64: first token (word), character (char) or token character (lex)
+    n: np.ndarray  # int64: n-gram order, or matched length in token characters (lex)
+    label: np.ndarray | None = None  # lex only: 2 * category id + quoted; -1 - k for conjunction k
+
+
+_NONE = np.empty(0, dtype=np.int64)
+
+
+def _empty() -> Occurrences:
+    e = np.empty(0, dtype=np.int64)
+    return Occurrences(e, e, e, e, e)
+
+
+def _collect(parts: list[tuple], positions: bool = True) -> Occurrences:
+    """Concatenate per-n parts; ``positions=False`` (scoring) skips start, n and label."""
+    if not parts:
+        return _empty()
+    doc = np.concatenate([p[0] for p in parts])
+    col = np.concatenate([p[1] for p in parts])
+    if not positions:
+        return Occurrences(doc, col, _NONE, _NONE, _NONE)
+    return Occurrences(
+        doc=doc,
+        col=col.astype(np.int64),
+        start=np.concatenate([p[2] for p in parts]).astype(np.int64),
+        n=np.concatenate([np.broadcast_to(np.int64(p[3]), p[1].shape) for p in parts]).astype(np.int64),
+        label=np.concatenate([p[4] if len(p) > 4 else np.full(len(p[1]), -1) for p in parts]).astype(np.int64),
+    )
+
+
+def _char_occurrences(text: str, lo: int, hi: int, mask: np.uint64, positions: bool = True) -> Occurrences:
+    cp = fold_kana(_codepoints(text))
+    boundary = (cp == _NUL) | (cp == _SPACE)
+    doc_at = np.cumsum(cp == _NUL)
+    parts = []
+    g = cp.copy()
+    ok = ~boundary
+    for n in range(1, hi + 1):
+        if n > 1:
+            g = g[:-1] * _P + cp[n - 1 :]
+            ok = ok[:-1] & ~boundary[n - 1 :]
+        if n >= lo:
+            idx = np.flatnonzero(ok)
+            parts.append((doc_at[idx], _mix(g[idx] ^ _CHAR_SALT[n]) & mask, idx, n))
+    return _collect(parts, positions)
+
+
+@dataclass
+class _TokenChars:
+    """The characters of all tokens of a batch, without separators."""
+
+    cp: np.ndarray  # code points
+    doc: np.ndarray  # post of each character
+    starts: np.ndarray  # bool: a token starts here
+    ends: np.ndarray  # bool: a token ends here
+    tok_of: np.ndarray  # token index of each character
+    first: np.ndarray  # first character of each token
+
+
+def _token_chars(tokens: str) -> _TokenChars | None:
+    cp_all = _codepoints(tokens)
+    sep = (cp_all == _SPACE) | (cp_all == _NUL)
+    inner = np.flatnonzero(~sep)
+    if len(inner) == 0:
+        return None
+    gap = np.diff(inner) > 1  # a separator lies between two characters
+    starts = np.empty(len(inner), dtype=bool)
+    starts[0] = True
+    starts[1:] = gap
+    ends = np.empty(len(inner), dtype=bool)
+    ends[-1] = True
+    ends[:-1] = gap
+    tok_of = np.cumsum(starts) - 1
+    return _TokenChars(
+        cp=cp_all[inner],
+        doc=np.cumsum(cp_all == _NUL)[inner],
+        starts=starts,
+        ends=ends,
+        tok_of=tok_of,
+        first=np.flatnonzero(starts),
+    )
+
+
+def _word_occurrences(tc: _TokenChars | None, lo: int, hi: int, mask: np.uint64, positions: bool = True) -> Occurrences:
+    if tc is None:
+        return _empty()
+    rel = np.arange(len(tc.cp)) - tc.first[tc.tok_of]
+    tok = _mix(np.add.reduceat(tc.cp * _powers(int(rel.max()) + 1)[rel], tc.first))
+    doc_at = tc.doc[tc.first]
+    parts = []
+    g = tok
+    same = np.ones(len(tok), dtype=bool)
+    for n in range(1, hi + 1):
+        if n > 1:
+            g = g[:-1] * _P + tok[n - 1 :]
+            same = same[:-1] & (doc_at[n - 1 :] == doc_at[: len(doc_at) - n + 1])
+        if n >= lo:
+            idx = np.flatnonzero(same)
+            parts.append((doc_at[idx], _mix(g[idx] ^ _WORD_SALT[n]) & mask, idx, n))
+    return _collect(parts, positions)
+
+
+def _quote_depth(tc: _TokenChars) -> np.ndarray:
+    """How many 「『 are open at each token character, counted within its post."""
+    cp = tc.cp
+    step = ((cp == _OPEN[0]) | (cp == _OPEN[1])).astype(np.int64)
+    step -= (cp == _CLOSE[0]) | (cp == _CLOSE[1])
+    depth = np.cumsum(step)
+    doc_first = np.flatnonzero(np.r_[True, tc.doc[1:] != tc.doc[:-1]])
+    base = (depth - step)[doc_first]
+    return depth - np.repeat(base, np.diff(np.r_[doc_first, len(depth)]))
+
+
+def _lex_col(category: np.ndarray, quoted: np.ndarray, mask: np.uint64) -> np.ndarray:
+    key = category.astype(np.uint64) * np.uint64(4) + quoted.astype(np.uint64) * np.uint64(2) + np.uint64(1)
+    return _mix(key ^ _LEX_SALT) & mask
+
+
+def _lex_occurrences(
+    tc: _TokenChars | None, lex: Lexicon, mask: np.uint64, n_docs: int, quotes: bool, conjunctions: bool
+) -> Occurrences:
+    if tc is None:
+        return _empty()
+    tables = lex.tables(term_hash)
+    depth = _quote_depth(tc) if quotes else np.zeros(len(tc.cp), dtype=np.int64)
+    parts = []
+    folded = fold_kana(tc.cp.copy())
+    g = folded  # only ever replaced, never changed in place
+    m = len(g)
+    for n in range(1, MAX_LEN + 1):
+        if n > 1:
+            g = g[:-1] * _P + folded[n - 1 :]
+        if n not in tables or len(g) == 0:
+            continue
+        keys, cats, maybe = tables[n]
+        cand = np.flatnonzero(tc.starts[: m - n + 1] & tc.ends[n - 1 :])
+        cand = cand[maybe[prefilter_slot(g[cand])]]
+        cand = cand[tc.doc[cand] == tc.doc[cand + n - 1]]
+        if len(cand) == 0:
+            continue
+        h = g[cand]
+        left = np.searchsorted(keys, h, side="left")
+        right = np.searchsorted(keys, h, side="right")
+        count = right - left
+        if not count.any():
+            continue
+        pos = np.repeat(cand, count)  # a term may sit in several categories
+        offset = np.arange(len(pos)) - np.repeat(np.cumsum(count) - count, count)
+        which = np.repeat(left, count) + offset
+        category = cats[which]
+        quoted = depth[pos] > 0
+        parts.append((tc.doc[pos], _lex_col(category, quoted, mask), pos, n, 2 * category + quoted))
+    occ = _collect(parts)
+    return _with_conjunction(occ, lex, mask, n_docs) if conjunctions else occ
+
+
+def _with_conjunction(occ: Occurrences, lex: Lexicon, mask: np.uint64, n_docs: int) -> Occurrences:
+    """Add one feature per post and conjunction whose two sides both occur outside quotes."""
+    names = lex.category_names
+    if len(occ.doc) == 0:
+        return occ
+    outside = occ.label % 2 == 0
+    category = occ.label // 2
+    extras = [occ]
+    for k, (left, rights) in enumerate(_CONJUNCTIONS):
+        if left not in names:
+            continue
+        hit = outside & (category == names.index(left))
+        has_left = np.zeros(n_docs, dtype=bool)
+        has_left[occ.doc[hit]] = True
+        is_right = np.zeros(len(names), dtype=bool)
+        is_right[[names.index(c) for c in rights if c in names]] = True
+        has_right = np.zeros(n_docs, dtype=bool)
+        has_right[occ.doc[outside & is_right[category]]] = True
+        docs = np.flatnonzero(has_left & has_right)
+        if len(docs) == 0:
+            continue
+        first = np.full(n_docs, -1, dtype=np.int64)  # where the left marker first appears
+        first[occ.doc[hit][::-1]] = occ.start[hit][::-1]
+        zeros = np.zeros(len(docs), dtype=np.int64)
+        col = _lex_col(np.full(len(docs), len(names) + k), zeros.astype(bool), mask)
+        extras.append(Occurrences(docs.astype(np.int64), col.astype(np.int64), first[docs], zeros, np.full(len(docs), -1 - k)))
+    if len(extras) == 1:
+        return occ
+    return Occurrences(*(np.concatenate([getattr(e, f) for e in extras]) for f in ("doc", "col", "start", "n", "label")))
+
+
+def _view_values(doc: np.ndarray, n_docs: int) -> np.ndarray:
+    counts = np.bincount(doc, minlength=n_docs).astype(np.float32)
+    return (1.0 / np.sqrt(np.maximum(counts, 1.0)))[doc]
+
+
+@dataclass(frozen=True)
+class Featurizer:
+    """Texts to a CSR matrix of hashed features.
+
+    Parameters
+    ----------
+    n_features : int
+        Number of columns, a power of two.
+    word_ngrams, char_ngrams : (int, int)
+        Inclusive n-gram order ranges for MeCab tokens and for characters; ``(0, 0)`` turns a
+        view off.
+    normalizer : int
+        Version of the normaliser (:mod:`yaiba.normalize`).
+    lexicon : Lexicon or None
+        Attack-cue lexicon for the ``lex`` view; None turns it off.
+    lexicon_weight : float
+        Scale of the ``lex`` view against the n-gram views (larger: the model leans more on
+        lexicon categories, which generalise beyond the training vocabulary).
+    lexicon_quotes : bool
+        Mark lexicon matches inside 「」/『』 as quoted (a separate feature per category).
+    lexicon_conjunctions : bool
+        Add the conjunction features ("second person + insult", ...).
+    """
+
+    n_features: int = 2**18
+    word_ngrams: tuple[int, int] = (1, 2)
+    char_ngrams: tuple[int, int] = (1, 3)
+    normalizer: int = LATEST
+    lexicon: Lexicon | None = None
+    lexicon_weight: float = 1.0
+    lexicon_quotes: bool = True
+    lexicon_conjunctions: bool = True
+
+    def __post_init__(self) -> None:
+        if self.n_features < 2 or self.n_features & (self.n_features - 1):
+            raise ValueError(f"n_features must be a power of two >= 2, got {self.n_features}")
+        for name in ("word_ngrams", "char_ngrams"):
+            lo, hi = getattr(self, name)
+            if not (0 <= lo <= hi <= 6) or (lo == 0) != (hi == 0):
+                raise ValueError(f"{name} must be (lo, hi) with 1 <= lo <= hi <= 6, or (0, 0)")
+
+    def normalize(self, texts: Sequence[str]) -> list[str]:
+        return normalize_batch(texts, self.normalizer)
+
+    def occurrences(self, norm: Sequence[str], positions: bool = True) -> tuple[Occurrences, Occurrences, Occurrences]:
+        """Word, character and lexicon occurrences of already normalised posts (``positions``:
+        also where each n-gram starts, for explanations)."""
+        mask = np.uint64(self.n_features - 1)
+        need_tokens = self.word_ngrams[1] > 0 or self.lexicon is not None
+        tc = _token_chars(SEP.join(wakati_batch(norm))) if need_tokens else None
+        lo, hi = self.word_ngrams
+        words = _word_occurrences(tc, lo, hi, mask, positions) if hi else _empty()
+        lo, hi = self.char_ngrams
+        chars = _char_occurrences(SEP.join(norm), lo, hi, mask, positions) if hi else _empty()
+        lex = (
+            _lex_occurrences(tc, self.lexicon, mask, len(norm), self.lexicon_quotes, self.lexicon_conjunctions)
+            if self.lexicon is not None
+            else _empty()
+        )
+        return words, chars, lex
+
+    def _entries(self, norm: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Row, column and value of every feature occurrence, view by view (rows unsorted)."""
+        n_docs = len(norm)
+        views = self.occurrences(norm, positions=False)
+        doc = np.concatenate([v.doc for v in views])
+        col = np.concatenate([v.col for v in views]).astype(np.int32)
+        values = [_view_values(v.doc, n_docs) for v in views]
+        if self.lexicon_weight != 1.0:
+            values[LEX] = values[LEX] * np.float32(self.lexicon_weight)
+        return doc, col, np.concatenate(values)
+
+    def transform_normalized(self, norm: Sequence[str], *, sparse: str = "csr") -> sp.spmatrix:
+        """Matrix (len(norm), n_features) of already normalised posts, float32, duplicates not summed.
+
+        ``sparse="csr"`` (default) for slicing and training; ``"coo"`` for products only (the
+        scoring path): it skips the sort by row, and ``coo @ dense`` adds each row's entries
+        in the same order as the CSR product, so scores are bit-identical.
+        """
+        n_docs = len(norm)
+        doc, col, val = self._entries(norm)
+        if sparse == "coo":
+            return sp.coo_matrix((val, (doc, col)), shape=(n_docs, self.n_features))
+        if sparse != "csr":
+            raise ValueError(f"sparse must be 'csr' or 'coo', got {sparse!r}")
+        order = np.argsort(doc, kind="stable")
+        indptr = np.zeros(n_docs + 1, dtype=np.int64)
+        np.cumsum(np.bincount(doc, minlength=n_docs), out=indptr[1:])
+        return sp.csr_matrix((val[order], col[order], indptr), shape=(n_docs, self.n_features))
+
+    def transform(self, texts: Sequence[str], *, sparse: str = "csr") -> sp.spmatrix:
+        """Normalise, segment and hash ``texts`` (already validated strings)."""
+        return self.transform_normalized(self.normalize(texts), sparse=sparse)
+
+    def describe(self, text: str) -> list[dict]:
+        """Every feature occurrence of one post with its column, value, and span in the original text.
+
+        The slow, explanatory twin of :meth:`transform`: it returns the same columns and values.
+        """
+        norm, spans = normalize_with_offsets(text, self.normalizer)
+        words, chars, lex = self.occurrences([norm])
+        out = []
+        if len(chars.col):
+            value = float(_view_values(chars.doc, 1)[0])
+            for col, start, n in zip(chars.col, chars.start, chars.n):
+                out.append(_record(CHAR, norm[start : start + n], col, value, spans, start, start + n))
+        if len(words.col) or len(lex.col):
+            tokens = wakati(norm).split(" ")
+            where = _token_positions(norm, tokens)
+        if len(words.col):
+            value = float(_view_values(words.doc, 1)[0])
+            for col, k, n in zip(words.col, words.start, words.n):
+                a, b = where[k][0], where[k + n - 1][1]
+                out.append(_record(WORD, " ".join(tokens[k : k + n]), col, value, spans, a, b))
+        if len(lex.col):
+            value = float(_view_values(lex.doc, 1)[0] * np.float32(self.lexicon_weight))
+            names = self.lexicon.category_names if self.lexicon else ()
+            tok_of = np.repeat(np.arange(len(tokens)), [len(t) for t in tokens])
+            for col, start, n, cat in zip(lex.col, lex.start, lex.n, lex.label):
+                if cat < 0:
+                    left, rights = _CONJUNCTIONS[-1 - cat]
+                    name = f"[{left} + {'/'.join(rights)}]"
+                    out.append(_record(LEX, name, col, value, spans, *where[tok_of[start]]))
+                    continue
+                k0, k1 = tok_of[start], tok_of[start + n - 1]
+                a, b = where[k0][0], where[k1][1]
+                tag = names[cat // 2] + (", quoted" if cat % 2 else "")
+                out.append(_record(LEX, f"[{tag}] {norm[a:b]}", col, value, spans, a, b))
+        return out
+
+
+def _record(view: int, ngram: str, col, value: float, spans: np.ndarray, a: int, b: int) -> dict:
+    return {
+        "view": VIEW_NAMES[view],
+        "ngram": ngram,
+        "column": int(col),
+        "value": value,
+        "span": (int(spans[a, 0]), int(spans[b - 1, 1])) if b > a else (0, 0),
+    }
+
+
+def _token_positions(norm: str, tokens: list[str]) -> list[tuple[int, int]]:
+    """Character span of each MeCab token inside the normalised text."""
+    where = []
+    pos = 0
+    for tok in tokens:
+        at = norm.find(tok, pos)
+        if at < 0:  # MeCab never rewrites surfaces; stay safe anyway
+            at = pos
+        where.append((at, at + len(tok)))
+        pos = at + len(tok)
+    return where

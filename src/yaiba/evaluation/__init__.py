@@ -1,0 +1,1 @@
+"""Measuring models: metrics, curves, thresholds, cross-validation, evaluation reports and their plots."""

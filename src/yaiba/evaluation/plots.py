@@ -1,0 +1,147 @@
+"""PNG plots of an evaluation report (matplotlib, Agg; never touches pyplot's global state)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from yaiba.evaluation.curves import Curve, Reliability
+from yaiba.evaluation.thresholds import ThresholdChoice
+
+
+class EvaluationReport(Protocol):
+    """What the plots read of a :class:`yaiba.evaluation.report.EvaluationReport`."""
+
+    metrics: dict[str, Any]
+    positive: str | None
+    roc: Curve | None
+    pr: Curve | None
+    calibration: Reliability | None
+    threshold: ThresholdChoice | None
+    scores: np.ndarray | None
+    is_positive: np.ndarray | None
+
+DPI = 100
+SIZE = (5.0, 4.0)  # inches: 500 x 400 pixels
+
+
+def _figure() -> Any:
+    try:
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
+    except ImportError as exc:
+        raise ImportError(
+            "plots need matplotlib: pip install 'yaiba[plots]' (or pip install matplotlib)"
+        ) from exc
+    fig = Figure(figsize=SIZE, dpi=DPI, layout="constrained")
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def _save(fig: Any, path: str | os.PathLike) -> Path:
+    path = Path(path)
+    fig.savefig(path, format="png", dpi=DPI)
+    return path
+
+
+def plot_roc(report: EvaluationReport, path: str | os.PathLike) -> Path:
+    """ROC curve of P(positive), with the chance diagonal and the chosen threshold."""
+    fig = _figure()
+    ax = fig.subplots()
+    c = report.roc
+    ax.plot(c.x, c.y, lw=2, label=f"ROC-AUC {c.area:.3f}")
+    ax.plot([0, 1], [0, 1], ls="--", color="grey", lw=1, label="chance")
+    t = report.threshold
+    if t is not None and t.reached:
+        s, pos = report.scores, report.is_positive
+        fpr = float(np.mean(s[~pos] >= t.threshold))
+        ax.plot([fpr], [t.recall], "o", color="crimson", label=f"threshold {t.threshold:.3f}")
+    ax.set(xlabel="false-positive rate", ylabel="true-positive rate (recall)",
+           title=f"ROC: {report.positive}", xlim=(0, 1), ylim=(0, 1.02))
+    ax.legend(loc="lower right")
+    return _save(fig, path)
+
+
+def plot_precision_recall(report: EvaluationReport, path: str | os.PathLike) -> Path:
+    """Precision-recall curve of P(positive), the prevalence line and the target precision."""
+    fig = _figure()
+    ax = fig.subplots()
+    c = report.pr
+    ax.step(c.x, c.y, where="post", lw=2, label=f"PR-AUC (AP) {c.area:.3f}")
+    prevalence = float(np.mean(report.is_positive))
+    ax.axhline(prevalence, ls="--", color="grey", lw=1, label=f"prevalence {prevalence:.3f}")
+    t = report.threshold
+    if t is not None:
+        ax.axhline(t.target_precision, ls=":", color="crimson", lw=1, label=f"target {t.target_precision:g}")
+        if t.reached:
+            ax.plot([t.recall], [t.precision], "o", color="crimson", label=f"threshold {t.threshold:.3f}")
+    ax.set(xlabel="recall", ylabel="precision", title=f"precision-recall: {report.positive}",
+           xlim=(0, 1), ylim=(0, 1.02))
+    ax.legend(loc="lower left")
+    return _save(fig, path)
+
+
+def plot_reliability(report: EvaluationReport, path: str | os.PathLike) -> Path:
+    """Reliability diagram: observed share of positives against mean P(positive) per bin."""
+    fig = _figure()
+    ax = fig.subplots()
+    r = report.calibration
+    filled = r.counts > 0
+    ax.plot([0, 1], [0, 1], ls="--", color="grey", lw=1, label="perfectly calibrated")
+    ax.plot(r.mean_score[filled], r.observed[filled], "o-", lw=2, label=f"model (ECE {r.ece:.3f})")
+    width = np.diff(r.edges)
+    ax.bar(r.edges[:-1], r.counts / r.counts.sum(), width=width, align="edge", alpha=0.2,
+           color="tab:blue", label="share of rows")
+    ax.set(xlabel=f"predicted P({report.positive})", ylabel=f"observed share {report.positive}",
+           title="reliability", xlim=(0, 1), ylim=(0, 1.02))
+    ax.legend(loc="upper left")
+    return _save(fig, path)
+
+
+def plot_scores(report: EvaluationReport, path: str | os.PathLike) -> Path:
+    """Histograms of P(positive) for positive and other rows, with the chosen threshold."""
+    fig = _figure()
+    ax = fig.subplots()
+    bins = np.linspace(0, 1, 21)
+    s, pos = report.scores, report.is_positive
+    ax.hist(s[pos], bins=bins, alpha=0.6, color="crimson", label=f"{report.positive} ({int(pos.sum())})")
+    ax.hist(s[~pos], bins=bins, alpha=0.6, color="tab:blue", label=f"other ({int((~pos).sum())})")
+    t = report.threshold
+    if t is not None and t.reached:
+        ax.axvline(t.threshold, color="black", ls="--", lw=1, label=f"threshold {t.threshold:.3f}")
+    ax.set(xlabel=f"P({report.positive})", ylabel="rows", title="score distribution", xlim=(0, 1))
+    ax.legend(loc="upper center")
+    return _save(fig, path)
+
+
+def plot_confusion(report: EvaluationReport, path: str | os.PathLike) -> Path:
+    """Confusion matrix with counts; rows are true labels, columns predicted ones."""
+    fig = _figure()
+    ax = fig.subplots()
+    cm = report.metrics["confusion_matrix"]
+    labels, m = cm["labels"], np.asarray(cm["matrix"])
+    ax.imshow(m, cmap="Blues")
+    ax.set_xticks(range(len(labels)), labels, rotation=30, ha="right")
+    ax.set_yticks(range(len(labels)), labels)
+    top = m.max() if m.size else 0
+    for i in range(m.shape[0]):
+        for j in range(m.shape[1]):
+            ax.text(j, i, str(m[i, j]), ha="center", va="center",
+                    color="white" if m[i, j] > top / 2 else "black")
+    ax.set(xlabel="predicted", ylabel="true", title="confusion matrix")
+    return _save(fig, path)
+
+
+def plot_all(report: EvaluationReport, directory: str | os.PathLike) -> dict[str, Path]:
+    """Every plot the report has data for, as ``{name: path}`` in ``directory``."""
+    directory = Path(directory)
+    out = {"confusion": plot_confusion(report, directory / "confusion.png")}
+    if report.roc is not None:
+        out["roc"] = plot_roc(report, directory / "roc.png")
+        out["precision_recall"] = plot_precision_recall(report, directory / "precision_recall.png")
+        out["reliability"] = plot_reliability(report, directory / "reliability.png")
+        out["scores"] = plot_scores(report, directory / "scores.png")
+    return out

@@ -1,0 +1,369 @@
+"""Post files in and out, in chunks: CSV, JSON Lines and plain text (one post per line).
+
+Every input row becomes exactly one :class:`Row`, in order. A row whose text is missing or
+malformed keeps its place and carries an ``error`` instead of a text, so the output always
+has as many rows as the input.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import json
+import os
+import sys
+from collections import deque
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from itertools import islice
+from typing import IO, Any
+
+from yaiba.errors import DataError
+from yaiba.text.display import SURROGATE, clip
+
+FORMATS = ("csv", "jsonl", "txt")
+csv.field_size_limit(2**31 - 1)  # posts of many megabytes are legal input
+
+
+class _StrictExcel(csv.excel):
+    strict = True  # an unterminated quote or text after a closing quote is an error, not a guess
+
+
+class _StrictTab(csv.excel_tab):
+    strict = True
+
+
+@dataclass
+class Row:
+    line: int  # 1-based line number where the record ends (CSV) or sits (JSONL, text)
+    fields: Any  # list[str] (CSV), dict (JSONL), str (text)
+    text: str | None
+    error: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def detect_format(path: str, explicit: str | None = None) -> str:
+    """The input format: ``explicit`` if given, else from the extension (stdin: text)."""
+    if explicit:
+        if explicit not in FORMATS:
+            raise ValueError(f"unknown format {explicit!r}; choose from {', '.join(FORMATS)}")
+        return explicit
+    ext = os.path.splitext(path)[1].lower()
+    if ext in (".csv", ".tsv"):
+        return "csv"
+    if ext in (".jsonl", ".ndjson", ".json"):
+        return "jsonl"
+    return "txt"
+
+
+def open_text(path: str, encoding: str) -> IO[str]:
+    """Open ``path`` (``-`` for stdin) for reading text, with universal newlines kept for CSV.
+
+    UTF-8 input may start with a byte order mark (Windows tools write one); it is skipped.
+    """
+    try:
+        if codecs.lookup(encoding).name == "utf-8":
+            encoding = "utf-8-sig"
+    except LookupError:
+        raise DataError(f"unknown encoding {encoding!r} (e.g. utf-8, cp932)") from None
+    if path == "-":
+        return io.TextIOWrapper(sys.stdin.buffer, encoding=encoding, newline="")
+    if not os.path.exists(path):
+        raise DataError(f"{path}: no such file")
+    return open(path, encoding=encoding, newline="")
+
+
+class Reader:
+    """Iterate the rows of one file as lists of at most ``chunk_size`` rows."""
+
+    def __init__(self, path: str, fmt: str, text_col: str = "text", encoding: str = "utf-8") -> None:
+        self.path, self.fmt, self.text_col, self.encoding = path, fmt, text_col, encoding
+        self.header: list[str] | None = None  # CSV only
+        self._fh = open_text(path, encoding)
+        self._rows = self._iter_rows()
+        if fmt == "csv":
+            self._read_header()
+
+    def close(self) -> None:
+        if self.path != "-":
+            self._fh.close()
+
+    def __enter__(self) -> Reader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def batches(self, size: int) -> Iterator[list[Row]]:
+        while chunk := list(islice(self._rows, size)):
+            yield chunk
+
+    def _decode_guard(self, gen: Iterator[Row]) -> Iterator[Row]:
+        try:
+            yield from gen
+        except UnicodeDecodeError as exc:
+            hint = " (Japanese files are often Shift_JIS: try --encoding cp932)" if self.encoding.lower().startswith("utf") else ""
+            raise DataError(
+                f"{self.path}: cannot decode the file as {self.encoding} "
+                f"(byte 0x{exc.object[exc.start]:02x} in a chunk){hint}"
+            ) from None
+
+    def _iter_rows(self) -> Iterator[Row]:
+        if self.fmt == "csv":
+            return self._decode_guard(self._csv_rows())
+        if self.fmt == "jsonl":
+            return self._decode_guard(self._jsonl_rows())
+        return self._decode_guard(self._txt_rows())
+
+    # -- CSV -------------------------------------------------------------------------------
+    def _read_header(self) -> None:
+        header_reader = csv.reader(self._fh, dialect=self._dialect())
+        try:
+            header = next(header_reader)
+        except StopIteration:
+            raise DataError(f"{self.path}: empty file, expected a CSV header") from None
+        except UnicodeDecodeError as exc:
+            raise DataError(
+                f"{self.path}: cannot decode the header as {self.encoding}; "
+                "Japanese files are often Shift_JIS: try --encoding cp932"
+            ) from exc
+        except csv.Error as exc:
+            raise DataError(f"{self.path}: malformed CSV header: {exc}") from None
+        if header and header[0].startswith("\ufeff"):
+            header[0] = header[0][1:]
+        if self.text_col not in header:
+            raise DataError(
+                f"{self.path}: no column {self.text_col!r} (columns: {', '.join(header)}); "
+                "choose one with --text-col"
+            )
+        self.header = header
+        self._text_index = header.index(self.text_col)
+        self._line = header_reader.line_num
+
+    def _dialect(self) -> type[csv.Dialect]:
+        return _StrictTab if self.path.lower().endswith(".tsv") else _StrictExcel
+
+    def _csv_rows(self) -> Iterator[Row]:
+        """One Row per record. A malformed record (unterminated quote, text after a closing
+        quote, NUL byte) becomes an error row for its first line, and the lines it swallowed
+        are read again as records of their own: one stray quote costs one row, not the file."""
+        if self.header is None:
+            return
+        n = len(self.header)
+        pending: deque[tuple[int, str]] = deque()  # lines to read again after an error
+        record: list[tuple[int, str]] = []  # (line number, raw line) of the record being read
+
+        def lines() -> Iterator[str]:
+            while True:
+                if pending:
+                    item = pending.popleft()
+                else:
+                    raw = self._fh.readline()
+                    if not raw:
+                        return
+                    self._line += 1
+                    item = (self._line, raw)
+                record.append(item)
+                yield item[1]
+
+        reader = csv.reader(lines(), dialect=self._dialect())
+        while True:
+            record.clear()
+            try:
+                rec = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                (line, raw), *rest = record
+                reason = "unterminated quote" if "unexpected end of data" in str(exc) else str(exc)
+                yield Row(line, _fit(_loose_fields(raw, self._dialect()), n), None, f"malformed CSV at line {line}: {reason}")
+                pending.extendleft(reversed(rest))
+                reader = csv.reader(lines(), dialect=self._dialect())
+                continue
+            line = record[-1][0]
+            if any("\x00" in raw for _, raw in record):
+                yield Row(line, _fit(rec, n), None, f"malformed CSV at line {record[0][0]}: NUL byte in the record")
+                continue
+            if len(rec) != n:
+                yield Row(line, _fit(rec, n), None,
+                          f"malformed CSV row at line {line}: expected {n} fields, got {len(rec)}")
+                continue
+            text = rec[self._text_index]
+            if text == "":
+                yield Row(line, rec, None, f"missing text in column {self.text_col!r} at line {line}")
+            else:
+                yield Row(line, rec, text)
+
+    # -- JSON Lines ------------------------------------------------------------------------
+    def _jsonl_rows(self) -> Iterator[Row]:
+        for line_no, raw in enumerate(self._fh, start=1):
+            line = raw.rstrip("\r\n")
+            if not line.strip():
+                yield Row(line_no, {}, None, f"blank line {line_no}: no JSON object")
+                continue
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError as exc:
+                yield Row(line_no, {"raw": line}, None, f"invalid JSON at line {line_no}: {exc.msg}")
+                continue
+            except (ValueError, RecursionError) as exc:  # e.g. a 5000-digit number, [[[[...
+                reason = "nested too deeply" if isinstance(exc, RecursionError) else str(exc).split(";")[0]
+                yield Row(line_no, {"raw": line}, None, f"invalid JSON at line {line_no}: {reason}")
+                continue
+            if not isinstance(obj, dict):
+                yield Row(line_no, {"raw": line}, None, f"line {line_no} is not a JSON object")
+                continue
+            text = obj.get(self.text_col)
+            if text is None:
+                yield Row(line_no, obj, None, f"missing text in field {self.text_col!r} at line {line_no}")
+            elif not isinstance(text, str):
+                yield Row(line_no, obj, None,
+                          f"field {self.text_col!r} at line {line_no} is {type(text).__name__}, not a string")
+            else:
+                yield Row(line_no, obj, text)
+
+    # -- plain text ------------------------------------------------------------------------
+    def _txt_rows(self) -> Iterator[Row]:
+        for line_no, raw in enumerate(self._fh, start=1):
+            text = raw.rstrip("\r\n")
+            yield Row(line_no, text, text)
+
+
+def _fit(fields: list[str], n: int) -> list[str]:
+    """Exactly ``n`` cells: padded with empty ones or cut."""
+    return (fields + [""] * n)[:n]
+
+
+def _loose_fields(raw: str, dialect: type[csv.Dialect]) -> list[str]:
+    """Best-effort cells of one malformed CSV line, so its other columns (an id) survive."""
+    loose = csv.excel_tab if dialect is _StrictTab else csv.excel
+    try:
+        return next(csv.reader([raw.rstrip("\r\n")], dialect=loose), [])
+    except csv.Error:
+        return [raw.rstrip("\r\n")]
+
+
+class Writer:
+    """Write scored rows as CSV, JSONL or an aligned table, keeping the input's own fields."""
+
+    def __init__(self, fh: IO[str], fmt: str, header: list[str] | None, added: list[str], text_col: str) -> None:
+        self.fh, self.fmt, self.added, self.text_col = fh, fmt, added, text_col
+        self.in_header = header
+        self._csv = csv.writer(fh, lineterminator="\n") if fmt == "csv" else None
+        # with "\n" as terminator the csv module does not quote a bare "\r", which readers
+        # take for a line end: rows holding one are written with every cell quoted
+        self._csv_quoted = csv.writer(fh, lineterminator="\n", quoting=csv.QUOTE_ALL)
+        self._started = False
+        self._count = 0
+
+    def _columns(self) -> list[str]:
+        base = self.in_header if self.in_header is not None else [self.text_col]
+        return base + self.added
+
+    def write(self, rows: list[Row]) -> None:
+        if self.fmt == "csv":
+            assert self._csv is not None
+            if not self._started:
+                self._csv.writerow(self._columns())
+            for r in rows:
+                cells = _base_cells(r, self.text_col) + [_cell(r.extra.get(c)) for c in self.added]
+                writer = self._csv_quoted if any("\r" in c for c in cells) else self._csv
+                try:
+                    writer.writerow(cells)
+                except UnicodeEncodeError:  # a lone surrogate (from a JSON escape) cannot be UTF-8
+                    writer.writerow([SURROGATE.sub("\ufffd", c) for c in cells])
+        elif self.fmt == "jsonl":
+            for r in rows:
+                if isinstance(r.fields, dict):
+                    obj = dict(r.fields)
+                elif isinstance(r.fields, list):  # CSV input: its columns by name
+                    obj = dict(zip(self.in_header or [], r.fields))
+                else:
+                    obj = {self.text_col: r.fields}
+                obj.update({c: r.extra.get(c) for c in self.added})
+                line = json.dumps(obj, ensure_ascii=False).translate(_LINE_BREAKS) + "\n"
+                try:
+                    self.fh.write(line)
+                except UnicodeEncodeError:  # keep lone surrogates exactly, as JSON escapes
+                    self.fh.write(SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", line))
+        else:  # table, for people
+            widths = [6] + [_width(c) for c in self.added] + [0]
+            if not self._started:
+                self.fh.write(_table_line(["row", *self.added, "text"], widths) + "\n")
+            for r in rows:
+                self._count += 1
+                text = r.text if r.text is not None else ""
+                cells = [str(self._count)] + [_cell(r.extra.get(c), 4) for c in self.added]
+                line = _table_line(cells + [clip(text, 48)], widths) + "\n"
+                try:
+                    self.fh.write(line)
+                except UnicodeEncodeError:
+                    self.fh.write(SURROGATE.sub("\ufffd", line))
+        self._started = True
+
+
+# valid raw in JSON, but str.splitlines() and older JavaScript break lines there: escape them
+_LINE_BREAKS = {0x85: "\\u0085", 0x2028: "\\u2028", 0x2029: "\\u2029"}
+
+
+def _base_cells(r: Row, text_col: str) -> list[str]:
+    """The input's own cells of a CSV output row (JSONL input keeps only its text field)."""
+    if isinstance(r.fields, list):
+        return r.fields
+    if isinstance(r.fields, dict):
+        text = r.fields.get(text_col)
+        return [text if isinstance(text, str) else ""]
+    return [r.fields]
+
+
+def _cell(value: Any, digits: int = 6) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.{digits}f}"
+    return str(value)
+
+
+def _width(column: str) -> int:
+    if column.endswith("kind"):
+        return 15
+    if column.endswith("error"):
+        return 6
+    return max(len(column), 10)
+
+
+def _table_line(cells: list[str], widths: list[int]) -> str:
+    return " ".join(c.ljust(w) for c, w in zip(cells, widths)).rstrip()
+
+
+def read_labelled(
+    path: str, text_col: str, label_col: str, extra_col: str | None = None, encoding: str = "utf-8"
+) -> tuple[list[str], list[str], list[str | None]]:
+    """Texts, labels and (optionally) one more column of a labelled CSV or JSONL file.
+
+    The one reader of labelled files (``yaiba train``, ``yaiba eval``, :func:`yaiba.io.datasets.load_table`).
+    A row that cannot be read, or has no label, raises DataError naming the file and line.
+    """
+    fmt = detect_format(path)
+    if fmt == "txt":
+        raise DataError(f"{path}: labelled data must be CSV or JSONL (.csv, .tsv, .jsonl)")
+    texts, labels, extras = [], [], []
+    with Reader(path, fmt, text_col, encoding) as reader:
+        if fmt == "csv":
+            header = reader.header or []
+            for col in [label_col] + ([extra_col] if extra_col else []):
+                if col not in header:
+                    raise DataError(f"{path}: no column {col!r} (columns: {', '.join(header)})")
+        for rows in reader.batches(4096):
+            for r in rows:
+                if r.error is not None:
+                    raise DataError(f"{path}: {r.error}")
+                get = (lambda c: r.fields[reader.header.index(c)]) if fmt == "csv" else r.fields.get
+                label = get(label_col)
+                if label in (None, ""):
+                    raise DataError(f"{path}: line {r.line}: column {label_col!r} is empty")
+                texts.append(r.text)
+                labels.append(str(label))
+                extras.append(get(extra_col) if extra_col else None)
+    return texts, labels, extras
