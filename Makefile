@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DATASETS ?= $(or $(YAIBA_DATASETS),../shared/datasets)
 
-.PHONY: demo test model eval bench clean nudge-rule nudge-rates
+.PHONY: demo test lint docs model eval bench clean nudge-rule nudge-rates
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -22,9 +22,18 @@ $(VENV)/.dev: pyproject.toml | $(BIN)/python
 demo: $(VENV)/.core
 	$(BIN)/yaiba score data/examples.csv --out-format table
 
-## run the test suite
-test: $(VENV)/.dev
+## lint (ruff), format check (ruff format), types (mypy --strict ratchet), then the test suite
+test: lint
 	$(BIN)/python -m pytest -q
+
+lint: $(VENV)/.dev
+	$(BIN)/ruff check src tests benchmarks tools
+	$(BIN)/ruff format --check src tests benchmarks tools
+	$(BIN)/python tools/mypy_ratchet.py
+
+## build the API reference (docs/_build/html), warnings as errors
+docs: $(VENV)/.dev
+	$(BIN)/python -m sphinx -W --keep-going -b html docs docs/_build/html
 
 ## retrain the shipped model (models/default.npz): project corpus + inspection_ai + rtp_lx
 model: $(VENV)/.core

@@ -18,7 +18,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
-from _common import ROOT, emit, machine, parser  # noqa: E402
+from _common import ROOT, emit, machine, parser
 
 VARIANTS = {
     "full": {},
@@ -66,8 +66,16 @@ print(json.dumps({
 }))
 """
 
-COLUMNS = ["dev_macro_f1", "dev_attack_f1", "dev_criticism_as_attack", "dev_stance_as_attack", "rtp_roc_auc",
-           "nishika_pr_auc", "nishika_group_pr_auc", "obfuscated_recall"]
+COLUMNS = [
+    "dev_macro_f1",
+    "dev_attack_f1",
+    "dev_criticism_as_attack",
+    "dev_stance_as_attack",
+    "rtp_roc_auc",
+    "nishika_pr_auc",
+    "nishika_group_pr_auc",
+    "obfuscated_recall",
+]
 
 
 def main() -> int:
@@ -78,8 +86,11 @@ def main() -> int:
     for name in args.variants.split(","):
         if name not in VARIANTS:
             sys.exit(f"unknown variant {name!r}; choose from {', '.join(VARIANTS)}")
-        out = subprocess.run([sys.executable, "-c", CHILD, json.dumps(VARIANTS[name]), args.datasets, str(ROOT)],
-                             capture_output=True, text=True)
+        out = subprocess.run(
+            [sys.executable, "-c", CHILD, json.dumps(VARIANTS[name]), args.datasets, str(ROOT)],
+            capture_output=True,
+            text=True,
+        )
         if out.returncode != 0:
             sys.exit(f"variant {name} failed:\n{out.stderr[-2000:]}")
         results[name] = json.loads(out.stdout.strip().splitlines()[-1])

@@ -71,12 +71,20 @@ def _binary(flags) -> np.ndarray:
 
 def load_datasets(root: Path, only: list[str] | None) -> list[Dataset]:
     """The public sets through yaiba.datasets (labels mapped as its README documents)."""
-    binary = [Dataset(name, list(df["text"]), _binary(df["label"] == "attack"))
-              for name, df in (("inspection_ai", ds.load_inspection_ai(root)), ("rtp_lx", ds.load_rtp_lx(root)),
-                               ("nishika", ds.load_nishika(root)))]
+    binary = [
+        Dataset(name, list(df["text"]), _binary(df["label"] == "attack"))
+        for name, df in (
+            ("inspection_ai", ds.load_inspection_ai(root)),
+            ("rtp_lx", ds.load_rtp_lx(root)),
+            ("nishika", ds.load_nishika(root)),
+        )
+    ]
     cva = ds.load_criticism_vs_attack(root)
-    out = [*binary, Dataset("cva_3class", list(cva["text"]), cva["label"].to_numpy(dtype=str), multiclass=True),
-           Dataset("cva_attack", list(cva["text"]), _binary(cva["label"] == "attack"))]
+    out = [
+        *binary,
+        Dataset("cva_3class", list(cva["text"]), cva["label"].to_numpy(dtype=str), multiclass=True),
+        Dataset("cva_attack", list(cva["text"]), _binary(cva["label"] == "attack")),
+    ]
     if only:
         unknown = set(only) - {d.name for d in out}
         if unknown:
@@ -89,7 +97,9 @@ def _tokens(texts: list[str]) -> list[str]:
     import fugashi
     import unidic_lite
 
-    tagger = fugashi.GenericTagger(f'-Owakati -d "{unidic_lite.DICDIR}" -r "{os.path.join(unidic_lite.DICDIR, "mecabrc")}"')
+    tagger = fugashi.GenericTagger(
+        f'-Owakati -d "{unidic_lite.DICDIR}" -r "{os.path.join(unidic_lite.DICDIR, "mecabrc")}"'
+    )
     return [tagger.parse(" ".join(t.split())) or "" for t in texts]  # one line per post
 
 
@@ -220,22 +230,32 @@ def run(datasets: list[Dataset], makers: list[Callable], folds: int, seed: int, 
                 fit_s = time.perf_counter() - t0
                 pred, p_attack = model.predict([d.texts[i] for i in te], [tokens[i] for i in te])
                 truth = y[te] == POSITIVE
-                f1 = (f1_score(y[te], pred, average="macro") if d.multiclass
-                      else f1_score(truth, np.asarray(pred) == POSITIVE))
-                per_model[make.name].append({
-                    "fold": k,
-                    "n_test": len(te),
-                    "test_attack": int(truth.sum()),
-                    "f1": float(f1),
-                    "pr_auc": float(average_precision_score(truth, p_attack)),
-                    "roc_auc": float(roc_auc_score(truth, p_attack)),
-                    "fit_s": fit_s,
-                })
+                f1 = (
+                    f1_score(y[te], pred, average="macro")
+                    if d.multiclass
+                    else f1_score(truth, np.asarray(pred) == POSITIVE)
+                )
+                per_model[make.name].append(
+                    {
+                        "fold": k,
+                        "n_test": len(te),
+                        "test_attack": int(truth.sum()),
+                        "f1": float(f1),
+                        "pr_auc": float(average_precision_score(truth, p_attack)),
+                        "roc_auc": float(roc_auc_score(truth, p_attack)),
+                        "fit_s": fit_s,
+                    }
+                )
                 log(f"{d.name} fold {k} {make.name}: F1 {f1:.3f}")
         for name, rows in per_model.items():
-            entry = {"dataset": d.name, "model": name, "n": len(y), "folds": folds,
-                     "attack_share": float(np.mean(y == POSITIVE)),
-                     "f1_kind": "macro" if d.multiclass else "attack"}
+            entry = {
+                "dataset": d.name,
+                "model": name,
+                "n": len(y),
+                "folds": folds,
+                "attack_share": float(np.mean(y == POSITIVE)),
+                "f1_kind": "macro" if d.multiclass else "attack",
+            }
             for key in ("f1", "pr_auc", "roc_auc", "fit_s"):
                 values = [r[key] for r in rows]
                 entry[f"{key}_mean"] = float(np.mean(values))
@@ -250,8 +270,10 @@ def table(results: list[dict]) -> str:
     lines = [head, "-" * len(head)]
     for r in results:
         cell = lambda k: f"{r[k + '_mean']:.3f}±{r[k + '_std']:.3f}"  # noqa: E731
-        lines.append(f"{r['dataset']:<15}{r['n']:>6}{r['attack_share']:>8.2f}  {r['model']:<10}"
-                     f"{cell('f1'):>14}{cell('pr_auc'):>14}{cell('roc_auc'):>14}{r['fit_s_mean']:>8.1f}")
+        lines.append(
+            f"{r['dataset']:<15}{r['n']:>6}{r['attack_share']:>8.2f}  {r['model']:<10}"
+            f"{cell('f1'):>14}{cell('pr_auc'):>14}{cell('roc_auc'):>14}{r['fit_s_mean']:>8.1f}"
+        )
     return "\n".join(lines)
 
 
@@ -259,7 +281,9 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--datasets", default=os.environ.get("YAIBA_DATASETS", str(ROOT.parent / "shared" / "datasets")))
     p.add_argument("--folds", type=int, default=None, help="stratified folds (default 5; 3 with --quick)")
-    p.add_argument("--max-rows", type=int, default=None, help="stratified sample per dataset (default all; 200 with --quick)")
+    p.add_argument(
+        "--max-rows", type=int, default=None, help="stratified sample per dataset (default all; 200 with --quick)"
+    )
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--models", default="yaiba,tfidf_lr,fasttext")
     p.add_argument("--only", nargs="+", metavar="DATASET", help="inspection_ai rtp_lx nishika cva_3class cva_attack")
@@ -280,7 +304,7 @@ def main(argv: list[str] | None = None) -> int:
     report = {
         "benchmark": "accuracy",
         "protocol": f"stratified {folds}-fold cross-validation, seed {args.seed}, same folds for every model; "
-                    "mean and sample std over folds",
+        "mean and sample std over folds",
         "max_rows": max_rows,
         "skipped_models": skipped,
         "versions": {"yaiba": yaiba.__version__, "python": platform.python_version()},

@@ -13,11 +13,10 @@ import random
 import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
-from _common import emit, machine, parser, real_posts, timed  # noqa: E402
+import numpy as np
 
-import numpy as np  # noqa: E402
-
-import yaiba  # noqa: E402
+import yaiba
+from _common import emit, machine, parser, real_posts, timed
 
 
 def main() -> int:
@@ -41,9 +40,15 @@ def main() -> int:
     on_cold = timed(lambda: clf.with_cache(args.cache_size).score(posts), 3)
     same = np.array_equal(cached.score(posts), clf.score(posts))
     distinct = len(set(posts))
-    out = {"posts": len(posts), "distinct": distinct, "repeat_share": round(1 - distinct / len(posts), 3), "cache_off_posts_per_s": round(len(posts) / off),
-           "cache_on_posts_per_s": round(len(posts) / on_cold), "speedup": round(off / on_cold, 2),
-           "identical_scores": same}
+    out = {
+        "posts": len(posts),
+        "distinct": distinct,
+        "repeat_share": round(1 - distinct / len(posts), 3),
+        "cache_off_posts_per_s": round(len(posts) / off),
+        "cache_on_posts_per_s": round(len(posts) / on_cold),
+        "speedup": round(off / on_cold, 2),
+        "identical_scores": same,
+    }
     result = {"benchmark": "cache", "asked_repeat_share": args.repeat_share, "machine": machine(), "results": out}
     emit(result, [[k, v] for k, v in out.items()], ["measure", "value"], args.json)
     return 0

@@ -1,7 +1,7 @@
 """Fuzz yaiba for a time budget: the normaliser, the MeCab wrapper, the model (score,
 predict_proba, predict, explain) and ``yaiba score`` on generated CSV/JSONL/text files.
 
-Every input is checked against the invariants of tests/robustness.py (the same checks the
+Every input is checked against the invariants of yaiba.testing (the same checks the
 CI property tests run): nothing raises, one output per input in order, finite probabilities
 in [0, 1], deterministic, batch equals one by one. A violation is recorded (input saved as
 JSON under --artifacts) and fuzzing goes on; the exit code is 1 if any was found.
@@ -77,10 +77,16 @@ class Fuzzer:
     def _record(self, target: str, texts: list[str], fmt: str, exc: Exception) -> None:
         n = len(self.failures)
         path = self.artifacts / f"failure-{n:03d}-{target}.json"
-        path.write_text(json.dumps({"target": target, "format": fmt, "texts": texts,
-                                    "error": traceback.format_exc()}))
-        self.failures.append({"target": target, "format": fmt, "error": f"{type(exc).__name__}: {exc}"[:300],
-                              "input": repr(texts)[:300], "saved": str(path)})
+        path.write_text(json.dumps({"target": target, "format": fmt, "texts": texts, "error": traceback.format_exc()}))
+        self.failures.append(
+            {
+                "target": target,
+                "format": fmt,
+                "error": f"{type(exc).__name__}: {exc}"[:300],
+                "input": repr(texts)[:300],
+                "saved": str(path),
+            }
+        )
         print(f"FAILURE {target}: {type(exc).__name__}: {str(exc)[:200]}  input saved to {path}", file=sys.stderr)
 
     def time_up(self) -> bool:
@@ -131,9 +137,17 @@ def run_atheris(fuzzer: Fuzzer, seconds: float, seed: int, finish) -> None:
         target, texts, fmt = _texts_from_bytes(data)
         fuzzer.run(target, texts, fmt)
 
-    argv = [sys.argv[0], str(corpus), f"-seed={seed}", f"-max_total_time={int(seconds) + 600}",
-            "-max_len=16384", "-len_control=0", "-rss_limit_mb=6144", "-timeout=300",
-            f"-artifact_prefix={fuzzer.artifacts}/"]
+    argv = [
+        sys.argv[0],
+        str(corpus),
+        f"-seed={seed}",
+        f"-max_total_time={int(seconds) + 600}",
+        "-max_len=16384",
+        "-len_control=0",
+        "-rss_limit_mb=6144",
+        "-timeout=300",
+        f"-artifact_prefix={fuzzer.artifacts}/",
+    ]
     atheris.Setup(argv, one_input)
     atheris.Fuzz()  # never returns: one_input calls finish() when the time is up
 
@@ -151,8 +165,13 @@ def run_hypothesis(fuzzer: Fuzzer, seconds: float, seed: int, finish) -> None:
     class TimeUp(Exception):
         pass
 
-    @settings(max_examples=200, deadline=None, database=None, phases=[Phase.generate, Phase.shrink],
-              suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=200,
+        deadline=None,
+        database=None,
+        phases=[Phase.generate, Phase.shrink],
+        suppress_health_check=list(HealthCheck),
+    )
     @given(st.sampled_from(TARGETS), texts_st, st.sampled_from(FORMATS))
     def one(target, texts, fmt):
         if fuzzer.time_up():
@@ -182,15 +201,18 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--engine", choices=("auto", "atheris", "hypothesis"), default="auto")
     ap.add_argument("--model", help="model file (default: the shipped model)")
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--artifacts", default=str(Path(tempfile.gettempdir()) / "yaiba-fuzz"),
-                    help="where failing inputs (and libFuzzer crash files) are saved")
+    ap.add_argument(
+        "--artifacts",
+        default=str(Path(tempfile.gettempdir()) / "yaiba-fuzz"),
+        help="where failing inputs (and libFuzzer crash files) are saved",
+    )
     ap.add_argument("--json", action="store_true", help="print only the JSON object")
     args = ap.parse_args(argv)
 
     engine = args.engine
     if engine == "auto":
         try:
-            import atheris  # noqa: F401
+            import atheris
 
             engine = "atheris"
         except ImportError:
@@ -199,7 +221,7 @@ def main(argv: list[str] | None = None) -> int:
         import atheris
 
         with atheris.instrument_imports(include=["yaiba"]):  # coverage feedback from yaiba's code
-            import yaiba  # noqa: F401
+            import yaiba
             import yaiba.cli.main  # noqa: F401
     seconds = args.minutes * 60
     Path(args.artifacts).mkdir(parents=True, exist_ok=True)
@@ -227,8 +249,10 @@ def main(argv: list[str] | None = None) -> int:
             "result": "no invariant violated" if not fuzzer.failures else f"{len(fuzzer.failures)} failure(s)",
         }
         if not args.json:
-            print(f"\nfuzz: {engine}, {elapsed / 60:.1f} min, {total} inputs ({result['inputs_per_second']}/s), "
-                  f"{fuzzer.chars} characters")
+            print(
+                f"\nfuzz: {engine}, {elapsed / 60:.1f} min, {total} inputs ({result['inputs_per_second']}/s), "
+                f"{fuzzer.chars} characters"
+            )
             print(f"{'target':12} {'inputs':>8}")
             for t in TARGETS:
                 print(f"{t:12} {fuzzer.counts[t]:>8}")

@@ -10,11 +10,10 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from _common import emit, machine, parser, real_posts  # noqa: E402
+import numpy as np
 
-import numpy as np  # noqa: E402
-
-import yaiba  # noqa: E402
+import yaiba
+from _common import emit, machine, parser, real_posts
 
 
 def main() -> int:
@@ -30,9 +29,12 @@ def main() -> int:
             t = time.perf_counter()
             clf.score(batch)
             times.append((time.perf_counter() - t) * 1000)
-        out[name] = {"calls": len(times), "p50_ms": round(float(np.percentile(times, 50)), 3),
-                     "p99_ms": round(float(np.percentile(times, 99)), 3),
-                     "mean_ms": round(float(np.mean(times)), 3)}
+        out[name] = {
+            "calls": len(times),
+            "p50_ms": round(float(np.percentile(times, 50)), 3),
+            "p99_ms": round(float(np.percentile(times, 99)), 3),
+            "mean_ms": round(float(np.mean(times)), 3),
+        }
     result = {"benchmark": "latency", "machine": machine(), "results": out}
     rows = [[k, v["p50_ms"], v["p99_ms"], v["mean_ms"]] for k, v in out.items()]
     emit(result, rows, ["call", "p50 ms", "p99 ms", "mean ms"], args.json)

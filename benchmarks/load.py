@@ -14,10 +14,9 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from _common import emit, machine, parser, timed  # noqa: E402
-
-import yaiba  # noqa: E402
-from yaiba.model import default_model_path  # noqa: E402
+import yaiba
+from _common import emit, machine, parser, timed
+from yaiba.model import default_model_path
 
 
 def main() -> int:
@@ -31,8 +30,12 @@ def main() -> int:
         t = time.perf_counter()
         subprocess.run([sys.executable, "-c", f"import yaiba; yaiba.load({path!r})"], check=True)
         fresh.append(time.perf_counter() - t)
-    out = {"model": os.path.basename(path), "file_mb": round(os.path.getsize(path) / 1e6, 2),
-           "load_in_process_s": round(in_process, 4), "fresh_process_s": round(statistics.median(fresh), 3)}
+    out = {
+        "model": os.path.basename(path),
+        "file_mb": round(os.path.getsize(path) / 1e6, 2),
+        "load_in_process_s": round(in_process, 4),
+        "fresh_process_s": round(statistics.median(fresh), 3),
+    }
     result = {"benchmark": "load", "machine": machine(), "results": out}
     emit(result, [[k, v] for k, v in out.items()], ["measure", "value"], args.json)
     return 0

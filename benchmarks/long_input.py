@@ -21,7 +21,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from _common import machine  # noqa: E402
+from _common import machine
 
 KINDS = {
     # ordinary Japanese with sentence ends (the crash reproducer, made longer)
@@ -38,8 +38,25 @@ KINDS = {
 
 
 def _odd_mix() -> str:
-    pieces = ["\x00", "\x1b[0m", "\ud800", "\u202e", "\u200b", "e\u0301\u0316", "ｼﾈ", "ＡＢＣ", "死ね",
-              "👍🏽", "مرحبا", "你好", "。", " ", "\u3000", "ß", "İ"]
+    pieces = [
+        "\x00",
+        "\x1b[0m",
+        "\ud800",
+        "\u202e",
+        "\u200b",
+        "e\u0301\u0316",
+        "ｼﾈ",
+        "ＡＢＣ",
+        "死ね",
+        "👍🏽",
+        "مرحبا",
+        "你好",
+        "。",
+        " ",
+        "\u3000",
+        "ß",
+        "İ",
+    ]
     rng = random.Random(0)
     return "".join(rng.choice(pieces) for _ in range(200))
 
@@ -70,10 +87,16 @@ def _measure(task: tuple[str, str, float, str | None]) -> dict:
     seconds = time.perf_counter() - start
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return {
-        "what": what, "kind": kind, "megabytes": megabytes, "chars": len(post),
-        "seconds": round(seconds, 3), "us_per_char": round(seconds / len(post) * 1e6, 3),
-        "peak_rss_mb": round(peak / 1024, 1), "rss_growth_mb": round(max(0, peak - base) / 1024, 1),
-        "p_attack_or_label_p": round(value, 6), "finite_in_0_1": bool(ok and np.isfinite(value)),
+        "what": what,
+        "kind": kind,
+        "megabytes": megabytes,
+        "chars": len(post),
+        "seconds": round(seconds, 3),
+        "us_per_char": round(seconds / len(post) * 1e6, 3),
+        "peak_rss_mb": round(peak / 1024, 1),
+        "rss_growth_mb": round(max(0, peak - base) / 1024, 1),
+        "p_attack_or_label_p": round(value, 6),
+        "finite_in_0_1": bool(ok and np.isfinite(value)),
     }
 
 
@@ -89,9 +112,16 @@ def _exponent(rows: list[dict]) -> float | None:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--sizes", type=float, nargs="+", default=[0.5, 1, 2, 5, 10], help="post sizes to score, MB of UTF-8")
-    ap.add_argument("--explain-sizes", type=float, nargs="*", default=[0.03, 0.1, 0.3],
-                    help="post sizes to explain, MB (explain is the slow, per-n-gram path)")
+    ap.add_argument(
+        "--sizes", type=float, nargs="+", default=[0.5, 1, 2, 5, 10], help="post sizes to score, MB of UTF-8"
+    )
+    ap.add_argument(
+        "--explain-sizes",
+        type=float,
+        nargs="*",
+        default=[0.03, 0.1, 0.3],
+        help="post sizes to explain, MB (explain is the slow, per-n-gram path)",
+    )
     ap.add_argument("--kinds", nargs="+", default=list(KINDS), choices=list(KINDS))
     ap.add_argument("--model", help="model file (default: the shipped model)")
     ap.add_argument("--json", action="store_true", help="print only the JSON object")
@@ -123,8 +153,10 @@ def main(argv: list[str] | None = None) -> int:
         print(head)
         print("-" * len(head))
         for r in rows:
-            print(f"{r['what']:8} {r['kind']:12} {r['megabytes']:>6} {r['chars']:>10} {r['seconds']:>8.2f} "
-                  f"{r['us_per_char']:>8.3f} {r['peak_rss_mb']:>8.0f} {r['rss_growth_mb']:>9.0f} {r['p_attack_or_label_p']:>9.4f}")
+            print(
+                f"{r['what']:8} {r['kind']:12} {r['megabytes']:>6} {r['chars']:>10} {r['seconds']:>8.2f} "
+                f"{r['us_per_char']:>8.3f} {r['peak_rss_mb']:>8.0f} {r['rss_growth_mb']:>9.0f} {r['p_attack_or_label_p']:>9.4f}"
+            )
         print()
         print("time ~ size^k, fitted k (1.0 = linear): " + ", ".join(f"{k} {v}" for k, v in summary.items()))
         print()

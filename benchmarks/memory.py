@@ -16,7 +16,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from _common import emit, machine, parser, real_posts  # noqa: E402
+from _common import emit, machine, parser, real_posts
 
 
 def main() -> int:
@@ -39,9 +39,15 @@ def main() -> int:
         with open(out, encoding="utf-8") as fh:
             rows = sum(1 for _ in fh) - 1
         input_mb = os.path.getsize(src) / 1e6
-    out_d = {"posts": len(posts), "input_mb": round(input_mb, 1), "peak_rss_mb": round(peak_mb, 1),
-             "seconds": round(seconds, 1), "output_rows": rows, "rows_match": rows == len(posts),
-             "n_jobs": args.n_jobs}
+    out_d = {
+        "posts": len(posts),
+        "input_mb": round(input_mb, 1),
+        "peak_rss_mb": round(peak_mb, 1),
+        "seconds": round(seconds, 1),
+        "output_rows": rows,
+        "rows_match": rows == len(posts),
+        "n_jobs": args.n_jobs,
+    }
     result = {"benchmark": "memory", "machine": machine(), "results": out_d}
     emit(result, [[k, v] for k, v in out_d.items()], ["measure", "value"], args.json)
     return 0 if rows == len(posts) else 1

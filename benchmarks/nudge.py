@@ -69,8 +69,7 @@ def main(argv: list[str] | None = None) -> int:
 
     def rates(col: str) -> dict[str, dict[str, float]]:
         g = df.groupby(col)["nudged"]
-        return {str(k): {"rows": int(v.size), "nudged": int(v.sum()), "rate": round(float(v.mean()), 4)}
-                for k, v in g}
+        return {str(k): {"rows": int(v.size), "nudged": int(v.sum()), "rate": round(float(v.mean()), 4)} for k, v in g}
 
     by_label = rates(args.label_col)
     by_group = rates(args.group_col) if args.group_col in df.columns else {}
@@ -89,19 +88,25 @@ def main(argv: list[str] | None = None) -> int:
         "meets_targets": bool(crit is not None and att is not None and crit <= MAX_CRITICISM and att >= MIN_ATTACK),
         "by_label": by_label,
         "by_group": by_group,
-        "ms_per_draft": {"p50": round(1000 * float(np.percentile(times, 50)), 2),
-                         "p99": round(1000 * float(np.percentile(times, 99)), 2)},
+        "ms_per_draft": {
+            "p50": round(1000 * float(np.percentile(times, 50)), 2),
+            "p99": round(1000 * float(np.percentile(times, 99)), 2),
+        },
     }
     if not args.json:
-        print(f"nudge rule: P(attack) >= {threshold:.4f} ({result['threshold_source']}); data: {path.name}, {len(df)} rows")
+        print(
+            f"nudge rule: P(attack) >= {threshold:.4f} ({result['threshold_source']}); data: {path.name}, {len(df)} rows"
+        )
         print(f"{'group':<22}{'rows':>6}{'nudged':>8}{'rate':>8}")
         for title, table in (("label", by_label), (args.group_col, by_group)):
             if table:
                 print(f"-- by {title}")
             for k, v in table.items():
                 print(f"{k:<22}{v['rows']:>6}{v['nudged']:>8}{v['rate']:>8.1%}")
-        print(f"criticism nudged {crit:.1%} (target <= {MAX_CRITICISM:.0%}); attack nudged {att:.1%} "
-              f"(target >= {MIN_ATTACK:.0%}): {'met' if result['meets_targets'] else 'NOT met'}")
+        print(
+            f"criticism nudged {crit:.1%} (target <= {MAX_CRITICISM:.0%}); attack nudged {att:.1%} "
+            f"(target >= {MIN_ATTACK:.0%}): {'met' if result['meets_targets'] else 'NOT met'}"
+        )
         print(f"latency per draft: p50 {result['ms_per_draft']['p50']} ms, p99 {result['ms_per_draft']['p99']} ms")
     print(json.dumps(result, ensure_ascii=False))
     return 0

@@ -17,12 +17,10 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
-from _common import ROOT, emit, machine, parser  # noqa: E402
+import pandas as pd
 
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-
-import yaiba  # noqa: E402
+import yaiba
+from _common import ROOT, emit, machine, parser
 
 
 def measure(clf: yaiba.Model, data: pd.DataFrame, threshold: float = 0.5) -> dict:
@@ -54,16 +52,31 @@ def main() -> int:
     res = measure(clf, data)
     rows = []
     for ev, r in res.items():
-        rows.append([ev, r.get("n_attack", 0), f"{r.get('recall_clean', float('nan')):.3f}",
-                     f"{r.get('recall_variants', float('nan')):.3f}", f"{r.get('mean_delta_p_attack', float('nan')):+.3f}",
-                     r.get("n_not_attack", 0), f"{r.get('false_positive_rate_clean', float('nan')):.3f}",
-                     f"{r.get('false_positive_rate_variants', float('nan')):.3f}"])
+        rows.append(
+            [
+                ev,
+                r.get("n_attack", 0),
+                f"{r.get('recall_clean', float('nan')):.3f}",
+                f"{r.get('recall_variants', float('nan')):.3f}",
+                f"{r.get('mean_delta_p_attack', float('nan')):+.3f}",
+                r.get("n_not_attack", 0),
+                f"{r.get('false_positive_rate_clean', float('nan')):.3f}",
+                f"{r.get('false_positive_rate_variants', float('nan')):.3f}",
+            ]
+        )
     a = res["all"]
-    verdict = {"recall_gap": a["recall_clean"] - a["recall_variants"],
-               "fp_rise": a["false_positive_rate_variants"] - a["false_positive_rate_clean"]}
+    verdict = {
+        "recall_gap": a["recall_clean"] - a["recall_variants"],
+        "fp_rise": a["false_positive_rate_variants"] - a["false_positive_rate_clean"],
+    }
     verdict["met"] = verdict["recall_gap"] <= 0.05 and verdict["fp_rise"] <= 0.0
     result = {"benchmark": "obfuscation", "machine": machine(), "results": res, "target": verdict}
-    emit(result, rows, ["evasion", "n att", "recall clean", "recall var", "Δp att", "n non", "FP clean", "FP var"], args.json)
+    emit(
+        result,
+        rows,
+        ["evasion", "n att", "recall clean", "recall var", "Δp att", "n non", "FP clean", "FP var"],
+        args.json,
+    )
     return 0
 
 

@@ -25,10 +25,9 @@ import numpy as np
 from sklearn.metrics import average_precision_score, f1_score
 
 sys.path.insert(0, os.path.dirname(__file__))
-from _common import ROOT, emit, machine, parser  # noqa: E402
-
-import yaiba  # noqa: E402
-from yaiba.io.datasets import load_labelled_ids  # noqa: E402
+import yaiba
+from _common import ROOT, emit, machine, parser
+from yaiba.io.datasets import load_labelled_ids
 
 LABELS = ROOT / "data" / "real" / "open2ch_labels.csv"
 KINDS = ("insult", "discrimination", "death_wish", "threat", "defamation", "doxxing")
@@ -89,18 +88,28 @@ def main() -> None:
         "posts": len(data),
         "label_counts": {k: int((y == k).sum()) for k in ("attack", "criticism", "neutral")},
         "attack_kind_counts": counts,
-        "results": {k: {"value": round(v, 4), "ci95": [round(a, 4), round(b, 4)]} for k, v in point.items()
-                    for a, b in [ci[k]]},
+        "results": {
+            k: {"value": round(v, 4), "ci95": [round(a, 4), round(b, 4)]} for k, v in point.items() for a, b in [ci[k]]
+        },
     }
     if args.errors:
         with open(args.errors, "w", encoding="utf-8") as fh:
             for i in np.flatnonzero(pred != y):
                 exp = model.explain(data.text.iloc[i], top=8)
-                fh.write(json.dumps({
-                    "id": data.id.iloc[i], "label": y[i], "kind": kind[i], "predicted": pred[i],
-                    "p_attack": round(float(p[i]), 4),
-                    "evidence": [[e.view, e.ngram, e.weight] for e in exp.evidence],
-                }, ensure_ascii=False) + "\n")
+                fh.write(
+                    json.dumps(
+                        {
+                            "id": data.id.iloc[i],
+                            "label": y[i],
+                            "kind": kind[i],
+                            "predicted": pred[i],
+                            "p_attack": round(float(p[i]), 4),
+                            "evidence": [[e.view, e.ngram, e.weight] for e in exp.evidence],
+                        },
+                        ensure_ascii=False,
+                    )
+                    + "\n"
+                )
     rows = [[k, f"{v['value']:.3f}", f"[{v['ci95'][0]:.3f}, {v['ci95'][1]:.3f}]"] for k, v in result["results"].items()]
     emit(result, rows, ["metric", "value", "95% CI"], args.json)
 

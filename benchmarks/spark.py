@@ -22,10 +22,10 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, os.path.dirname(__file__))
-from _common import machine, parser, real_posts  # noqa: E402
+import yaiba
+from _common import machine, parser, real_posts
+from yaiba.core.parallel import resolve_n_jobs, shutdown
 
-import yaiba  # noqa: E402
-from yaiba.core.parallel import resolve_n_jobs, shutdown  # noqa: E402
 
 def _tree_cpu() -> dict[int, float]:
     """CPU seconds (user+system, including reaped children) of this process and its live
@@ -76,10 +76,17 @@ def run(args: argparse.Namespace) -> dict:
 
     def add(method: str, workers: int, measured: tuple) -> object:
         wall, cpu, out = measured
-        rows.append({"method": method, "workers": workers, "seconds": round(wall, 3),
-                     "posts_per_s": round(len(texts) / wall, 1),
-                     "posts_per_s_per_worker": round(len(texts) / wall / workers, 1),
-                     "cpu_seconds": round(cpu, 2), "posts_per_cpu_s": round(len(texts) / cpu, 1)})
+        rows.append(
+            {
+                "method": method,
+                "workers": workers,
+                "seconds": round(wall, 3),
+                "posts_per_s": round(len(texts) / wall, 1),
+                "posts_per_s_per_worker": round(len(texts) / wall / workers, 1),
+                "cpu_seconds": round(cpu, 2),
+                "posts_per_cpu_s": round(len(texts) / cpu, 1),
+            }
+        )
         return out
 
     ref = add("in-process score(), 1 core", 1, timed_cpu(lambda: clf.score(texts)))
@@ -95,11 +102,15 @@ def run(args: argparse.Namespace) -> dict:
 
     from yaiba.spark.dataframe import score_dataframe
 
-    t_start, _, spark = timed_cpu(lambda: (
-        SparkSession.builder.master(args.master).appName("yaiba-bench")
-        .config("spark.ui.enabled", "false").config("spark.ui.showConsoleProgress", "false")
-        .getOrCreate()
-    ))
+    t_start, _, spark = timed_cpu(
+        lambda: (
+            SparkSession.builder.master(args.master)
+            .appName("yaiba-bench")
+            .config("spark.ui.enabled", "false")
+            .config("spark.ui.showConsoleProgress", "false")
+            .getOrCreate()
+        )
+    )
     spark.sparkContext.setLogLevel("ERROR")
     slots = spark.sparkContext.defaultParallelism
     parts = args.partitions or 2 * slots
@@ -108,8 +119,11 @@ def run(args: argparse.Namespace) -> dict:
     df.count()  # materialised in memory: the timings are scoring, not reading
     scored = score_dataframe(df, "text", clf)
     for state in ("cold", "warm"):
-        add(f"spark {args.master} score_dataframe, {state} workers", slots,
-            timed_cpu(lambda: scored.write.format("noop").mode("overwrite").save()))
+        add(
+            f"spark {args.master} score_dataframe, {state} workers",
+            slots,
+            timed_cpu(lambda: scored.write.format("noop").mode("overwrite").save()),
+        )
     got = scored.select("id", "p_attack").toPandas().sort_values("id")["p_attack"].to_numpy()
     spark.stop()
     return {
@@ -136,12 +150,18 @@ def table(res: dict) -> str:
         f"{'method':<52} {'workers':>7} {'seconds':>8} {'posts/s':>8} {'/worker':>8} {'CPU s':>7} {'posts/CPU s':>11}",
     ]
     for r in res["results"]:
-        lines.append(f"{r['method']:<52} {r['workers']:>7} {r['seconds']:>8.2f} {r['posts_per_s']:>8.0f} "
-                     f"{r['posts_per_s_per_worker']:>8.0f} {r['cpu_seconds']:>7.1f} {r['posts_per_cpu_s']:>11.0f}")
-    lines.append("CPU s: user+system seconds of this process and its descendants (Spark's JVM and Python "
-                 "workers, the process pool), which load from other jobs on the machine barely changes")
-    lines.append(f"Spark session start: {res['spark_session_start_s']:.1f} s; {res['partitions']} partitions; "
-                 f"max |Spark - in-process| P(attack) = {res['max_abs_diff_p_attack']:.2g}")
+        lines.append(
+            f"{r['method']:<52} {r['workers']:>7} {r['seconds']:>8.2f} {r['posts_per_s']:>8.0f} "
+            f"{r['posts_per_s_per_worker']:>8.0f} {r['cpu_seconds']:>7.1f} {r['posts_per_cpu_s']:>11.0f}"
+        )
+    lines.append(
+        "CPU s: user+system seconds of this process and its descendants (Spark's JVM and Python "
+        "workers, the process pool), which load from other jobs on the machine barely changes"
+    )
+    lines.append(
+        f"Spark session start: {res['spark_session_start_s']:.1f} s; {res['partitions']} partitions; "
+        f"max |Spark - in-process| P(attack) = {res['max_abs_diff_p_attack']:.2g}"
+    )
     return "\n".join(lines)
 
 

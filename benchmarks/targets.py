@@ -19,15 +19,14 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
-from _common import emit, machine, parser  # noqa: E402
+import numpy as np
+from sklearn.metrics import average_precision_score, f1_score, precision_recall_curve
+from sklearn.model_selection import StratifiedKFold
 
-import numpy as np  # noqa: E402
-from sklearn.metrics import average_precision_score, f1_score, precision_recall_curve  # noqa: E402
-from sklearn.model_selection import StratifiedKFold  # noqa: E402
-
-import yaiba  # noqa: E402
-from yaiba import datasets as ds  # noqa: E402
-from yaiba.recipe import default_model as recipe  # noqa: E402
+import yaiba
+from _common import emit, machine, parser
+from yaiba import datasets as ds
+from yaiba.recipe import default_model as recipe
 
 TARGETS = {
     "dev_attack_f1": (">=", 0.90),
@@ -61,9 +60,14 @@ def retrain_nishika(datasets: str, folds: int, sample: int | None) -> dict:
         t = best_f1_threshold(y[train], inner.oof_proba[:, inner.classes.index("attack")])
         f1_tuned.append(f1_score(y[test], p >= t))
         pr.append(average_precision_score(y[test], p))
-    return {"rows": int(len(data)), "folds": folds, "f1_argmax": float(np.mean(f1_argmax)),
-            "f1_tuned_threshold": float(np.mean(f1_tuned)), "pr_auc": float(np.mean(pr)),
-            "f1_tuned_threshold_std": float(np.std(f1_tuned, ddof=1))}
+    return {
+        "rows": len(data),
+        "folds": folds,
+        "f1_argmax": float(np.mean(f1_argmax)),
+        "f1_tuned_threshold": float(np.mean(f1_tuned)),
+        "pr_auc": float(np.mean(pr)),
+        "f1_tuned_threshold_std": float(np.std(f1_tuned, ddof=1)),
+    }
 
 
 def main() -> int:
@@ -79,8 +83,8 @@ def main() -> int:
     values = {
         "dev_attack_f1": dev["per_class"]["attack"]["f1"],
         "dev_criticism_predicted_attack": dev["per_class"]["criticism"]["predicted_attack"],
-        "dev_counter_speech_and_victim_report_predicted_attack":
-            sum(s["n"] * s["predicted_attack"] for s in stance) / sum(s["n"] for s in stance),
+        "dev_counter_speech_and_victim_report_predicted_attack": sum(s["n"] * s["predicted_attack"] for s in stance)
+        / sum(s["n"] for s in stance),
         "rtp_lx_holdout_roc_auc": m["rtp_lx_holdout"]["roc_auc"],
         "nishika_pr_auc_attack": m["nishika"]["pr_auc_attack"],
         "nishika_pr_auc_group_attack": m["nishika"].get("pr_auc_group_attack"),
@@ -95,11 +99,24 @@ def main() -> int:
         op, goal = TARGETS.get(name, (None, None))
         met = None if op is None or value is None else (value >= goal if op == ">=" else value <= goal)
         verdicts[name] = met
-        rows.append([name, "-" if value is None else f"{value:.4f}", f"{op} {goal}" if op else "", {True: "met", False: "MISSED", None: ""}[met]])
-    result = {"benchmark": "targets", "machine": machine(), "values": values, "met": verdicts,
-              "targets": {k: list(v) for k, v in TARGETS.items()}, "retrain": retrain,
-              "dev": {"macro_f1": dev["macro_f1"], "per_class": dev["per_class"], "by_subtype": subtypes},
-              "quick": args.quick}
+        rows.append(
+            [
+                name,
+                "-" if value is None else f"{value:.4f}",
+                f"{op} {goal}" if op else "",
+                {True: "met", False: "MISSED", None: ""}[met],
+            ]
+        )
+    result = {
+        "benchmark": "targets",
+        "machine": machine(),
+        "values": values,
+        "met": verdicts,
+        "targets": {k: list(v) for k, v in TARGETS.items()},
+        "retrain": retrain,
+        "dev": {"macro_f1": dev["macro_f1"], "per_class": dev["per_class"], "by_subtype": subtypes},
+        "quick": args.quick,
+    }
     emit(result, rows, ["measure", "value", "target", ""], args.json)
     return 0
 

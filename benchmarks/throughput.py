@@ -28,13 +28,11 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(__file__))
-from _common import emit, machine, parser, real_posts, timed  # noqa: E402
+import pandas as pd
 
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-
-import yaiba  # noqa: E402
-from yaiba.text.tokenizer import new_tagger  # noqa: E402
+import yaiba
+from _common import emit, machine, parser, real_posts, timed
+from yaiba.text.tokenizer import new_tagger
 
 
 def main() -> int:
@@ -45,8 +43,9 @@ def main() -> int:
     chars = sum(map(len, posts))
     clf = yaiba.load(args.model)
     tagger = new_tagger()
-    corpus = pd.read_csv(os.path.join(os.path.dirname(__file__), "..", "data", "corpus.csv"),
-                         dtype=str, keep_default_na=False)
+    corpus = pd.read_csv(
+        os.path.join(os.path.dirname(__file__), "..", "data", "corpus.csv"), dtype=str, keep_default_na=False
+    )
 
     def wakati_all():
         parse = tagger.parse
@@ -100,8 +99,15 @@ def main() -> int:
     }
     if "fasttext" in seconds:
         ratios["yaiba_vs_fasttext"] = round(seconds["fasttext"] / one, 2)
-    result = {"benchmark": "throughput", "posts": len(posts), "chars": chars, "repeat": args.repeat,
-              "machine": machine(), "results": results, "ratios": ratios}
+    result = {
+        "benchmark": "throughput",
+        "posts": len(posts),
+        "chars": chars,
+        "repeat": args.repeat,
+        "machine": machine(),
+        "results": results,
+        "ratios": ratios,
+    }
     rows = [[k, v["posts_per_s"], v["mchars_per_s"], v["vs_floor"]] for k, v in results.items()]
     rows += [[k, "", "", v] for k, v in ratios.items()]
     emit(result, rows, ["run", "posts/s", "Mchar/s", "x floor"], args.json)
@@ -121,10 +127,12 @@ def _naive_pipeline(corpus: pd.DataFrame, tokenize):
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import Pipeline
 
-    pipe = Pipeline([
-        ("tfidf", TfidfVectorizer(tokenizer=tokenize, token_pattern=None, lowercase=False, ngram_range=(1, 2))),
-        ("lr", LogisticRegression(max_iter=1000)),
-    ])
+    pipe = Pipeline(
+        [
+            ("tfidf", TfidfVectorizer(tokenizer=tokenize, token_pattern=None, lowercase=False, ngram_range=(1, 2))),
+            ("lr", LogisticRegression(max_iter=1000)),
+        ]
+    )
     return pipe.fit(list(corpus.text), list(corpus.label))
 
 

@@ -57,11 +57,18 @@ def model_path(small_model: yaiba.Model, tmp_path_factory: pytest.TempPathFactor
 # Hypothesis: a quick, derandomised profile for CI (the default) and a long one for fuzzing
 # by hand: HYPOTHESIS_PROFILE=fuzz pytest tests/test_fuzz.py (see also benchmarks/fuzz.py).
 settings.register_profile(
-    "ci", max_examples=25, deadline=None, derandomize=True, print_blob=True,
+    "ci",
+    max_examples=25,
+    deadline=None,
+    derandomize=True,
+    print_blob=True,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 settings.register_profile(
-    "fuzz", max_examples=5000, deadline=None, print_blob=True,
+    "fuzz",
+    max_examples=5000,
+    deadline=None,
+    print_blob=True,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))

@@ -7,15 +7,14 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "accuracy.py"
 DATASETS = {"inspection_ai", "rtp_lx", "nishika", "cva_3class", "cva_attack"}
 
 
 def _run(*args: str, datasets: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, str(SCRIPT), "--datasets", str(datasets), *args],
-                          capture_output=True, text=True, timeout=900)
+    return subprocess.run(
+        [sys.executable, str(SCRIPT), "--datasets", str(datasets), *args], capture_output=True, text=True, timeout=900
+    )
 
 
 def test_quick_json_covers_every_dataset_and_model(datasets):
@@ -30,8 +29,11 @@ def test_quick_json_covers_every_dataset_and_model(datasets):
         for key in ("f1", "pr_auc", "roc_auc"):
             assert 0.0 <= r[f"{key}_mean"] <= 1.0, (r["dataset"], r["model"], key)
     for d in DATASETS:  # the same folds for every model
-        folds = {tuple((f["n_test"], f["test_attack"]) for f in r["per_fold"])
-                 for r in report["results"] if r["dataset"] == d}
+        folds = {
+            tuple((f["n_test"], f["test_attack"]) for f in r["per_fold"])
+            for r in report["results"]
+            if r["dataset"] == d
+        }
         assert len(folds) == 1, d
 
 

@@ -9,8 +9,6 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-import pytest
-
 SRC = Path(__file__).resolve().parents[1] / "src" / "yaiba"
 
 # Wings from the bottom up: a module may import its own wing and any wing below it.
@@ -70,7 +68,9 @@ def imports(path: Path) -> list[tuple[str, str, int]]:
                 continue
             for a in node.names:
                 sub = f"{base}.{a.name}"
-                if (SRC / Path(*sub.split(".")[1:])).with_suffix(".py").exists() or (SRC / Path(*sub.split(".")[1:]) / "__init__.py").exists():
+                if (SRC / Path(*sub.split(".")[1:])).with_suffix(".py").exists() or (
+                    SRC / Path(*sub.split(".")[1:]) / "__init__.py"
+                ).exists():
                     out.append((sub, "", node.lineno))  # from yaiba.core import codec: a module
                 else:
                     out.append((base, a.name, node.lineno))
@@ -157,7 +157,9 @@ def test_there_are_no_import_cycles():
 
 def test_the_checks_catch_what_they_are_for():
     """Each rule fires on a made-up bad edge and stays quiet on a good one."""
-    assert upward([("yaiba.text.normalize", "yaiba.model", "Model", 3)]) == ["yaiba.text.normalize -> yaiba.model (line 3)"]
+    assert upward([("yaiba.text.normalize", "yaiba.model", "Model", 3)]) == [
+        "yaiba.text.normalize -> yaiba.model (line 3)"
+    ]
     assert upward([("yaiba.safety.nudging", "yaiba.evaluation.metrics", "", 1)])  # sideways
     assert upward([("yaiba.model", "yaiba.core.features", "Featurizer", 1)]) == []
     assert private([("yaiba.model", "yaiba.core.features", "_mix", 7)])

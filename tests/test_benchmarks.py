@@ -26,7 +26,9 @@ BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
 def test_benchmark_prints_json(script, args, key, datasets, model_path):
     out = subprocess.run(
         [sys.executable, str(BENCH / script), *args, "--json", "--datasets", str(datasets), "--model", str(model_path)],
-        capture_output=True, text=True, timeout=600,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert out.returncode == 0, out.stderr
     result = json.loads(out.stdout.strip().splitlines()[-1])
@@ -40,8 +42,19 @@ def test_benchmark_prints_json(script, args, key, datasets, model_path):
 def test_obfuscation_and_targets_benchmarks_print_json(datasets, model_path):
     for script, extra in (("obfuscation.py", []), ("targets.py", ["--skip-retrain"])):
         out = subprocess.run(
-            [sys.executable, str(BENCH / script), "--json", "--datasets", str(datasets), "--model", str(model_path), *extra],
-            capture_output=True, text=True, timeout=600,
+            [
+                sys.executable,
+                str(BENCH / script),
+                "--json",
+                "--datasets",
+                str(datasets),
+                "--model",
+                str(model_path),
+                *extra,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=600,
         )
         assert out.returncode == 0, out.stderr
         result = json.loads(out.stdout.strip().splitlines()[-1])
@@ -61,8 +74,12 @@ def test_robustness_benchmarks_print_json(model_path):
     for script, args in runs:
         with tempfile.TemporaryDirectory() as tmp:
             args = [a.replace("{tmp}", tmp) for a in args]
-            out = subprocess.run([sys.executable, str(BENCH / script), *args, "--json", "--model", str(model_path)],
-                                 capture_output=True, text=True, timeout=600)
+            out = subprocess.run(
+                [sys.executable, str(BENCH / script), *args, "--json", "--model", str(model_path)],
+                capture_output=True,
+                text=True,
+                timeout=600,
+            )
             assert out.returncode == 0, out.stderr[-2000:]
             result = json.loads(out.stdout.strip().splitlines()[-1])
             assert result["machine"]["cores"] >= 1

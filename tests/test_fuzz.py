@@ -13,8 +13,8 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from yaiba.testing import check_cli, check_model, check_normalizer, check_tokenizer, strategies
 from yaiba.cli.main import main
+from yaiba.testing import check_cli, check_model, check_normalizer, check_tokenizer, strategies
 
 TEXT, TEXTS = strategies()
 # the slow properties (a model, a command) get a fifth of the profile's examples

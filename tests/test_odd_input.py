@@ -59,9 +59,7 @@ def test_all_odd_inputs_in_one_batch_score_like_one_by_one(small_model):
     batch = small_model.predict_proba(texts, batch_size=5)
     alone = np.vstack([small_model.predict_proba([t]) for t in texts])
     np.testing.assert_array_equal(batch, alone)
-    assert small_model.predict_kind(texts) == [
-        small_model.predict_kind([t])[0] for t in texts
-    ]
+    assert small_model.predict_kind(texts) == [small_model.predict_kind([t])[0] for t in texts]
 
 
 def test_a_multi_megabyte_post_scores_to_one_finite_probability(small_model):

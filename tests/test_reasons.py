@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
-from yaiba.text.normalize import normalize
 from yaiba.reasons import KIND_MESSAGES, Phrase, message_for
+from yaiba.text.normalize import normalize
 
 BASE = "お前は本当にクズだな。死ね"
 VARIANTS = {
@@ -40,7 +42,7 @@ def test_phrases_are_slices_of_the_original_text_strongest_first(small_model):
     weights = [p.weight for p in reason.phrases]
     assert weights == sorted(weights, reverse=True) and weights[-1] > 0
     spans = sorted(reason.spans)
-    for (a, b), (c, _) in zip(spans, spans[1:]):
+    for (_, b), (c, _) in itertools.pairwise(spans):
         assert b <= c  # phrases never overlap
     for p in reason.phrases:
         assert 0 <= p.start < p.end <= len(reason.text)
@@ -49,7 +51,11 @@ def test_phrases_are_slices_of_the_original_text_strongest_first(small_model):
 
 
 def test_blanking_the_reported_phrases_lowers_the_attack_score(small_model):
-    texts = [BASE, "RT @abc: 早瀬ミオは顔も声もキモい、存在がうるさい ←まじでこれ。拡散希望", "ハコブネの記者全員死ね。一人残らず"]
+    texts = [
+        BASE,
+        "RT @abc: 早瀬ミオは顔も声もキモい、存在がうるさい ←まじでこれ。拡散希望",
+        "ハコブネの記者全員死ね。一人残らず",
+    ]
     for text, reason in zip(texts, small_model.reasons(texts)):
         assert reason is not None, text
         out, pos = [], 0

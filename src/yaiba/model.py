@@ -29,7 +29,7 @@ POSITIVE = "attack"
 class Prediction(NamedTuple):
     """What the batch path gives for a batch of posts, featurised once.
 
-    ``proba`` is float32 (n, len(classes_)); ``labels`` apply the model's thresholds;
+    ``proba`` is float32 ``(n, len(classes_))``; ``labels`` apply the model's thresholds;
     ``kinds`` hold the attack kind of posts labelled with the positive label, None elsewhere
     (and everywhere for a model without a kind head).
     """
@@ -117,22 +117,18 @@ class Model:
     def predict_proba(
         self, texts: Iterable[str], *, batch_size: int = DEFAULT_BATCH, n_jobs: int | None = None
     ) -> np.ndarray:
-        """Class probabilities, float32 array (n, len(classes_)), rows summing to 1."""
+        """Class probabilities, float32 array ``(n, len(classes_))``, rows summing to 1."""
         parts = list(map_batches(self, _proba_of_batch, batches(texts, batch_size), n_jobs=n_jobs))
         if not parts:
             return np.zeros((0, len(self.classes_)), dtype=np.float32)
         return np.vstack(parts)
 
-    def score(
-        self, texts: Iterable[str], *, batch_size: int = DEFAULT_BATCH, n_jobs: int | None = None
-    ) -> np.ndarray:
+    def score(self, texts: Iterable[str], *, batch_size: int = DEFAULT_BATCH, n_jobs: int | None = None) -> np.ndarray:
         """P(attack) of each post: float32 array (n,). The fast batched path."""
         col = self._positive_column()
         return np.ascontiguousarray(self.predict_proba(texts, batch_size=batch_size, n_jobs=n_jobs)[:, col])
 
-    def predict(
-        self, texts: Iterable[str], *, batch_size: int = DEFAULT_BATCH, n_jobs: int | None = None
-    ) -> list[str]:
+    def predict(self, texts: Iterable[str], *, batch_size: int = DEFAULT_BATCH, n_jobs: int | None = None) -> list[str]:
         """The label of each post, using this model's thresholds (see :meth:`with_thresholds`)."""
         return self.labels_from_proba(self.predict_proba(texts, batch_size=batch_size, n_jobs=n_jobs))
 
@@ -192,7 +188,7 @@ class Model:
         return [kind for pred in self.predict_batches(texts, batch_size=batch_size) for kind in pred.kinds]
 
     def predict_kind_proba(self, texts: Iterable[str], *, batch_size: int = DEFAULT_BATCH) -> np.ndarray:
-        """Joint probabilities P(attack and kind), float32 (n, len(kinds_)); rows sum to P(attack).
+        """Joint probabilities P(attack and kind), float32 ``(n, len(kinds_))``; rows sum to P(attack).
 
         Column ``kinds_.index("discrimination")`` is the probability of a group attack, the
         score to rank by for hate-speech tasks.
@@ -257,9 +253,7 @@ class Model:
             label = self.labels_from_proba(proba[None, :])[0]
         return explain(self.estimator, text, label=label, top=top, proba=proba)
 
-    def reasons(
-        self, texts: Iterable[str], *, max_phrases: int = 3, share: float = 0.35
-    ) -> list[Reason | None]:
+    def reasons(self, texts: Iterable[str], *, max_phrases: int = 3, share: float = 0.35) -> list[Reason | None]:
         """A :class:`yaiba.reasons.Reason` for each post predicted attack; None for the others.
 
         Each reason has the kind, the phrases that drove the decision as offsets into the
@@ -366,8 +360,7 @@ def default_model_path() -> Path:
         if candidate.is_file():
             return candidate
     raise FileNotFoundError(
-        "the default model (models/default.npz) is missing from this installation; "
-        "pass a path to yaiba.load(path)"
+        "the default model (models/default.npz) is missing from this installation; pass a path to yaiba.load(path)"
     )
 
 

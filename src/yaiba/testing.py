@@ -30,22 +30,104 @@ from yaiba.text.normalize import normalize, normalize_batch, normalize_with_offs
 # tag characters, half- and full-width forms, non-characters, private use, odd whitespace,
 # characters whose case mapping or NFKC form changes length (ß, İ, ﬁ, ㍿, ǅ, final sigma).
 ODD_PIECES: tuple[str, ...] = (
-    "\x00", "\x01", "\x1b[31m", "\x7f", "\x85", "\x9f", "\t", "\r\n", "\r", "\x0b\x0c", "\u2028\u2029",
-    "\ud800", "\udfff", "\udbff\udc00", "\ud83d",
-    "\u202e", "\u202d", "\u2066\u2069", "\u200e\u200f", "\u061c", "\u200b", "\u200c", "\u200d", "\u2060", "\ufeff",
-    "\u0301", "\u0316\u0301", "e\u0301\u0301\u0301", "a" + "\u0300" * 40, "\u3099", "\u309a", "か\u3099",
-    "👨\u200d👩\u200d👧\u200d👦", "👍🏽", "🏳️\u200d🌈", "1\ufe0f\u20e3", "🇯🇵", "\U000e0041\U000e007f",
-    "ｼﾈ", "ｶﾞ", "ﾊﾟ", "ｰ", "ＡＢＣ１２３！？", "　", "\u3000\u3000",
-    "\ufffe", "\uffff", "\U0010ffff", "\ue000", "\U000f0000", "\ufffd",
-    "ß", "İ", "ﬁ", "㍿", "ǅ", "ΣΑΣ", "ﷺ", "ẞ", "Ⅻ", "⑳", "㈱",
-    "し ね", "し.ね", "氏ね", "4ね", "タヒね", "しねええええええ", "ｷﾓｲ", "殺 す", "コ口ス",
-    "مرحبا", "שלום", "Привет", "你好", "안녕", "ไทย", "हिन्दी",
-    "。", "！？", "...", "\"", "'", ",", "\\", "\n\n", " ", "",
+    "\x00",
+    "\x01",
+    "\x1b[31m",
+    "\x7f",
+    "\x85",
+    "\x9f",
+    "\t",
+    "\r\n",
+    "\r",
+    "\x0b\x0c",
+    "\u2028\u2029",
+    "\ud800",
+    "\udfff",
+    "\udbff\udc00",
+    "\ud83d",
+    "\u202e",
+    "\u202d",
+    "\u2066\u2069",
+    "\u200e\u200f",
+    "\u061c",
+    "\u200b",
+    "\u200c",
+    "\u200d",
+    "\u2060",
+    "\ufeff",
+    "\u0301",
+    "\u0316\u0301",
+    "e\u0301\u0301\u0301",
+    "a" + "\u0300" * 40,
+    "\u3099",
+    "\u309a",
+    "か\u3099",
+    "👨\u200d👩\u200d👧\u200d👦",
+    "👍🏽",
+    "🏳️\u200d🌈",
+    "1\ufe0f\u20e3",
+    "🇯🇵",
+    "\U000e0041\U000e007f",
+    "ｼﾈ",
+    "ｶﾞ",
+    "ﾊﾟ",
+    "ｰ",
+    "ＡＢＣ１２３！？",
+    "　",
+    "\u3000\u3000",
+    "\ufffe",
+    "\uffff",
+    "\U0010ffff",
+    "\ue000",
+    "\U000f0000",
+    "\ufffd",
+    "ß",
+    "İ",
+    "ﬁ",
+    "㍿",
+    "ǅ",
+    "ΣΑΣ",
+    "ﷺ",
+    "ẞ",
+    "Ⅻ",
+    "⑳",
+    "㈱",
+    "し ね",
+    "し.ね",
+    "氏ね",
+    "4ね",
+    "タヒね",
+    "しねええええええ",
+    "ｷﾓｲ",
+    "殺 す",
+    "コ口ス",
+    "مرحبا",
+    "שלום",
+    "Привет",
+    "你好",
+    "안녕",
+    "ไทย",
+    "हिन्दी",
+    "。",
+    "！？",
+    "...",
+    '"',
+    "'",
+    ",",
+    "\\",
+    "\n\n",
+    " ",
+    "",
 )
 
 JAPANESE = (
-    "この采配は最悪。説明してほしい", "お前なんか消えろ", "店員さんの対応が丁寧で嬉しかった",
-    "あいつは本当に最低な人間だ。", "新機能、使いにくいので元に戻してほしい", "死ね", "クズ",
+    "この采配は最悪。説明してほしい",
+    "お前なんか消えろ",
+    "店員さんの対応が丁寧で嬉しかった",
+    "あいつは本当に最低な人間だ。",
+    "新機能、使いにくいので元に戻してほしい",
+    "死ね",
+    "クズ",
 )
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -69,6 +151,7 @@ def strategies():
 
 # -- normaliser -------------------------------------------------------------------------------
 
+
 def check_normalizer(text: str) -> None:
     norm = normalize(text)
     assert normalize_batch([text, "", text]) == [norm, "", norm]
@@ -85,6 +168,7 @@ def check_normalizer(text: str) -> None:
 
 
 # -- tokenizer --------------------------------------------------------------------------------
+
 
 class ParseSpy:
     """Wraps the thread's MeCab tagger and records the length of every piece it is given."""
@@ -126,6 +210,7 @@ def check_tokenizer(text: str) -> None:
 
 # -- model ------------------------------------------------------------------------------------
 
+
 def check_model(model, texts: Sequence[str], explain: int = 2) -> None:
     texts = list(texts)
     proba = model.predict_proba(texts)
@@ -156,6 +241,7 @@ def check_model(model, texts: Sequence[str], explain: int = 2) -> None:
 
 
 # -- command line -----------------------------------------------------------------------------
+
 
 def write_input(folder: Path, texts: Sequence[str], fmt: str) -> tuple[Path, list[str], list[bool]]:
     """Write ``texts`` as a CSV, JSONL or text file the way a user's tool would.

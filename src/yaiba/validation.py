@@ -17,8 +17,7 @@ def check_texts(texts: Iterable[str], name: str = "texts") -> list[str]:
     """
     if isinstance(texts, (str, bytes)):
         raise TypeError(
-            f"{name} must be an iterable of str, got a single {type(texts).__name__}; "
-            "wrap one post in a list: [text]"
+            f"{name} must be an iterable of str, got a single {type(texts).__name__}; wrap one post in a list: [text]"
         )
     try:
         items = list(texts)
@@ -27,8 +26,7 @@ def check_texts(texts: Iterable[str], name: str = "texts") -> list[str]:
     for i, t in enumerate(items):
         if type(t) is not str and not isinstance(t, str):
             raise TypeError(
-                f"{name}[{i}] is {_describe(t)}, not str; "
-                "every post must be a string (use '' for an empty post)"
+                f"{name}[{i}] is {_describe(t)}, not str; every post must be a string (use '' for an empty post)"
             )
     return items
 

@@ -20,10 +20,18 @@ def add_commands(sub: Any) -> None:  # sub: argparse._SubParsersAction
     """Add ``report-counts`` and ``nudge`` to the parser."""
     r = sub.add_parser("report-counts", help="count scored posts by label and kind for a transparency report")
     r.add_argument("input", help="output of `yaiba score` (CSV or JSONL); - for stdin (CSV)")
-    r.add_argument("--by", default="", metavar="COLS",
-                   help="comma-separated group columns, e.g. day,source (day comes from --time-col)")
-    r.add_argument("-o", "--output", metavar="PREFIX",
-                   help="write PREFIX.labels.csv, PREFIX.kinds.csv and PREFIX.md (default: Markdown on stdout)")
+    r.add_argument(
+        "--by",
+        default="",
+        metavar="COLS",
+        help="comma-separated group columns, e.g. day,source (day comes from --time-col)",
+    )
+    r.add_argument(
+        "-o",
+        "--output",
+        metavar="PREFIX",
+        help="write PREFIX.labels.csv, PREFIX.kinds.csv and PREFIX.md (default: Markdown on stdout)",
+    )
     r.add_argument("--time-col", default="timestamp", help="column with the post's time, for --by day")
     r.add_argument("--tz", default="Asia/Tokyo", help="time zone days are counted in (default Asia/Tokyo)")
     r.add_argument("--prefix", default="", help="the --prefix that was given to `yaiba score`")
@@ -44,13 +52,21 @@ def report_counts(args: argparse.Namespace) -> int:
     except Exception:  # ZoneInfoNotFoundError, ValueError
         raise UsageError(f"--tz: unknown time zone {args.tz!r} (e.g. Asia/Tokyo, UTC)") from None
     counts = count_scored(
-        args.input, by=args.by.split(","), time_col=args.time_col, tz=args.tz,
-        prefix=args.prefix, fmt=args.in_format, encoding=args.encoding,
+        args.input,
+        by=args.by.split(","),
+        time_col=args.time_col,
+        tz=args.tz,
+        prefix=args.prefix,
+        fmt=args.in_format,
+        encoding=args.encoding,
     )
     markdown = to_markdown(counts, __version__)
     if counts.bad_times:
-        print(f"yaiba report-counts: {counts.bad_times} row(s) have an unreadable time in {args.time_col!r} "
-              f"(first: data row {counts.first_bad_time}); counted as day '(bad time)'", file=sys.stderr)
+        print(
+            f"yaiba report-counts: {counts.bad_times} row(s) have an unreadable time in {args.time_col!r} "
+            f"(first: data row {counts.first_bad_time}); counted as day '(bad time)'",
+            file=sys.stderr,
+        )
     if args.output is None:
         sys.stdout.write(markdown)
         return EXIT_OK
@@ -64,8 +80,10 @@ def report_counts(args: argparse.Namespace) -> int:
     ):
         with atomic_output(prefix + suffix) as fh:
             write(fh)
-    print(f"wrote {prefix}.labels.csv, {prefix}.kinds.csv, {prefix}.md: {counts.rows} posts, "
-          f"{counts.errors} not scored", file=sys.stderr)
+    print(
+        f"wrote {prefix}.labels.csv, {prefix}.kinds.csv, {prefix}.md: {counts.rows} posts, {counts.errors} not scored",
+        file=sys.stderr,
+    )
     return EXIT_OK
 
 

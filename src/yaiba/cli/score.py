@@ -22,18 +22,30 @@ def add_commands(sub: Any) -> None:  # sub: argparse._SubParsersAction
     s.add_argument("--threshold", type=probability, help="predict attack when P(attack) >= this")
     s.add_argument("--model", help="model file (default: the shipped model)")
     s.add_argument("--in-format", choices=FORMATS, help="input format (default: from the extension; stdin: txt)")
-    s.add_argument("--out-format", choices=(*FORMATS[:2], "table"),
-                   help="output format (default: from -o's extension, else as the input; text becomes csv)")
-    s.add_argument("--encoding", default="utf-8", type=encoding,
-                   help="input encoding, e.g. cp932 for Shift_JIS (default utf-8)")
+    s.add_argument(
+        "--out-format",
+        choices=(*FORMATS[:2], "table"),
+        help="output format (default: from -o's extension, else as the input; text becomes csv)",
+    )
+    s.add_argument(
+        "--encoding", default="utf-8", type=encoding, help="input encoding, e.g. cp932 for Shift_JIS (default utf-8)"
+    )
     s.add_argument("--prefix", default="", help="prefix for the added columns (if the input already has e.g. 'label')")
     s.add_argument("--batch-size", type=int, default=DEFAULT_BATCH)
     s.add_argument("--n-jobs", type=int, default=None, help="worker processes (-1: every core)")
-    s.add_argument("--cache", type=int, default=0, metavar="N",
-                   help="remember the scores of the last N distinct posts (repeated posts cost nothing)")
-    s.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
-                   help="progress bar on stderr (default: when stderr is a terminal)")
-
+    s.add_argument(
+        "--cache",
+        type=int,
+        default=0,
+        metavar="N",
+        help="remember the scores of the last N distinct posts (repeated posts cost nothing)",
+    )
+    s.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="progress bar on stderr (default: when stderr is a terminal)",
+    )
 
 
 def score(args: argparse.Namespace) -> int:
@@ -43,9 +55,11 @@ def score(args: argparse.Namespace) -> int:
     if args.batch_size < 1:
         raise UsageError("--batch-size must be >= 1")
     in_fmt = detect_format(args.input if args.input != "-" else "", args.in_format)
-    out_fmt = args.out_format or (
-        detect_format(args.output) if args.output != "-" and Path(args.output).suffix else None
-    ) or ("csv" if in_fmt == "txt" else in_fmt)
+    out_fmt = (
+        args.out_format
+        or (detect_format(args.output) if args.output != "-" and Path(args.output).suffix else None)
+        or ("csv" if in_fmt == "txt" else in_fmt)
+    )
     if out_fmt == "txt":
         out_fmt = "csv"
     if args.cache < 0:
@@ -59,19 +73,21 @@ def score(args: argparse.Namespace) -> int:
     errors = 0
     with Reader(args.input, in_fmt, args.text_col, args.encoding) as reader:
         existing = set(reader.header or [])
-        clash = sorted(existing & set(added)) or (
-            sorted({args.text_col} & set(added)) if in_fmt != "csv" else []
-        )
+        clash = sorted(existing & set(added)) or (sorted({args.text_col} & set(added)) if in_fmt != "csv" else [])
         if clash:
             raise UsageError(
                 f"{args.input} already has column(s) {', '.join(clash)}; pass --prefix yaiba_ to name the added ones"
             )
         if in_fmt == "jsonl" and out_fmt == "csv":
-            print(f"yaiba score: CSV output keeps only the {args.text_col!r} field of JSONL input; "
-                  "use JSONL output to keep every field", file=sys.stderr)
-        with atomic_output(args.output) as out, tqdm(
-            unit=" posts", disable=None if args.progress is None else not args.progress, file=sys.stderr
-        ) as bar:
+            print(
+                f"yaiba score: CSV output keeps only the {args.text_col!r} field of JSONL input; "
+                "use JSONL output to keep every field",
+                file=sys.stderr,
+            )
+        with (
+            atomic_output(args.output) as out,
+            tqdm(unit=" posts", disable=None if args.progress is None else not args.progress, file=sys.stderr) as bar,
+        ):
             writer = Writer(out, out_fmt, reader.header, added, args.text_col)
             for rows in reader.batches(args.batch_size):
                 errors += _score_rows(model, rows, p, args.batch_size, args.n_jobs)

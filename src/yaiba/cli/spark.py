@@ -20,8 +20,13 @@ def add_commands(sub: Any) -> None:  # sub: argparse._SubParsersAction
     k.add_argument("--model", help="model file, read on the driver and broadcast (default: the shipped model)")
     k.add_argument("--threshold", type=probability, help="predict attack when P(attack) >= this")
     k.add_argument("--in-format", choices=("parquet", "csv"), help="input format (default: from the extension(s))")
-    k.add_argument("--format", dest="out_format", choices=("parquet", "csv"), default="parquet",
-                   help="output format (default parquet)")
+    k.add_argument(
+        "--format",
+        dest="out_format",
+        choices=("parquet", "csv"),
+        default="parquet",
+        help="output format (default parquet)",
+    )
     k.add_argument("--master", help="Spark master, e.g. local[2] or yarn (default: spark-submit's, else local[*])")
     k.add_argument("--conf", action="append", default=[], metavar="KEY=VALUE", help="Spark setting (repeatable)")
     k.add_argument("--partitions", type=int, help="spread rows over N partitions, keeping their order")
@@ -33,8 +38,8 @@ def add_commands(sub: Any) -> None:  # sub: argparse._SubParsersAction
 def spark_score(args: argparse.Namespace) -> int:
     """``yaiba spark-score``: score a Parquet/CSV dataset on Spark."""
     try:
-        import pyspark  # noqa: F401
         import pyarrow  # noqa: F401
+        import pyspark  # noqa: F401
 
         from yaiba.spark import job as spark_job
     except ImportError as exc:
@@ -56,14 +61,25 @@ def spark_score(args: argparse.Namespace) -> int:
     in_fmt = spark_job.detect_input_format(args.input, args.in_format)
     model = with_threshold(load_model(args.model), args.threshold)
     result = spark_job.run(
-        args.input, args.output, text_col=args.text_col, model=model, in_format=in_fmt,
-        out_format=args.out_format, master=args.master, conf=conf, prefix=args.prefix,
-        partitions=args.partitions, overwrite=args.overwrite, encoding=args.encoding,
+        args.input,
+        args.output,
+        text_col=args.text_col,
+        model=model,
+        in_format=in_fmt,
+        out_format=args.out_format,
+        master=args.master,
+        conf=conf,
+        prefix=args.prefix,
+        partitions=args.partitions,
+        overwrite=args.overwrite,
+        encoding=args.encoding,
     )
     print(f"wrote {args.output} ({args.out_format}): {result.rows} rows", file=sys.stderr)
     if result.errors:
-        print(f"yaiba spark-score: {result.errors} row(s) could not be scored; see the {args.prefix}error column",
-              file=sys.stderr)
+        print(
+            f"yaiba spark-score: {result.errors} row(s) could not be scored; see the {args.prefix}error column",
+            file=sys.stderr,
+        )
     return EXIT_OK
 
 

@@ -17,6 +17,7 @@ from yaiba.io.posts import read_labelled
 from yaiba.model import train
 from yaiba.recipe import default_model as recipe
 
+
 def add_commands(sub: Any) -> None:  # sub: argparse._SubParsersAction
     """Add ``train``, ``eval`` and ``build-model`` to the parser."""
     t = sub.add_parser("train", help="train a model on labelled posts")
@@ -27,8 +28,12 @@ def add_commands(sub: Any) -> None:  # sub: argparse._SubParsersAction
     t.add_argument("--positive-label", default="attack")
     t.add_argument("-o", "--output", required=True, help="where to write the model (.npz)")
     t.add_argument("--C", type=float, default=None, help="inverse regularisation strength")
-    t.add_argument("--target-precision", type=float, metavar="P",
-                   help="store the threshold on P(positive) reaching precision P on out-of-fold predictions")
+    t.add_argument(
+        "--target-precision",
+        type=float,
+        metavar="P",
+        help="store the threshold on P(positive) reaching precision P on out-of-fold predictions",
+    )
     t.add_argument("--cv-folds", type=int, default=5, help="folds for --target-precision (default 5)")
     t.add_argument("--encoding", default="utf-8", type=encoding)
 
@@ -39,20 +44,35 @@ def add_commands(sub: Any) -> None:  # sub: argparse._SubParsersAction
     e.add_argument("--label-col", default="label")
     e.add_argument("--by", metavar="COL", help="also report the share predicted attack per value of COL (e.g. subtype)")
     e.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    e.add_argument("--target-precision", type=float, metavar="P",
-                   help="find the threshold on P(attack) reaching precision P, and the recall it keeps")
+    e.add_argument(
+        "--target-precision",
+        type=float,
+        metavar="P",
+        help="find the threshold on P(attack) reaching precision P, and the recall it keeps",
+    )
     e.add_argument("--report", metavar="DIR", help="write PNG plots, index.html and report.json to DIR")
-    e.add_argument("--worst", type=int, default=10, metavar="N", help="explain the N most confident errors (default 10)")
-    e.add_argument("--binary", action="store_true",
-                   help="score attack versus rest (labels other than the positive one count as 'not_attack')")
-    e.add_argument("--threshold", type=probability, help="predict attack when P(attack) >= this (overrides the model's)")
+    e.add_argument(
+        "--worst", type=int, default=10, metavar="N", help="explain the N most confident errors (default 10)"
+    )
+    e.add_argument(
+        "--binary",
+        action="store_true",
+        help="score attack versus rest (labels other than the positive one count as 'not_attack')",
+    )
+    e.add_argument(
+        "--threshold", type=probability, help="predict attack when P(attack) >= this (overrides the model's)"
+    )
     e.add_argument("--encoding", default="utf-8", type=encoding)
 
     b = sub.add_parser("build-model", help="train the shipped default model by its recipe (see models/README.md)")
-    b.add_argument("--datasets", default=os.environ.get("YAIBA_DATASETS"),
-                   help="folder of the public datasets (default: $YAIBA_DATASETS)")
+    b.add_argument(
+        "--datasets",
+        default=os.environ.get("YAIBA_DATASETS"),
+        help="folder of the public datasets (default: $YAIBA_DATASETS)",
+    )
     b.add_argument("--corpus", default="data/corpus.csv")
     b.add_argument("-o", "--output", default="models/default.npz")
+
 
 def train_command(args: argparse.Namespace) -> int:
     """``yaiba train``: fit a model on labelled files and save it."""
@@ -82,6 +102,7 @@ def train_command(args: argparse.Namespace) -> int:
     print(f"wrote {args.output}: {len(texts)} posts, classes {', '.join(model.classes_)}", file=sys.stderr)
     return EXIT_OK
 
+
 def _fit_threshold(texts: list[str], labels: list[str], args: argparse.Namespace, options: dict) -> tuple[float, dict]:
     """The threshold on out-of-fold P(positive) reaching --target-precision, and its record."""
     target, positive = args.target_precision, args.positive_label
@@ -105,6 +126,7 @@ def _fit_threshold(texts: list[str], labels: list[str], args: argparse.Namespace
     )
     return choice.threshold, {"label": positive, "folds": args.cv_folds, **choice.to_dict()}
 
+
 def eval_command(args: argparse.Namespace) -> int:
     """``yaiba eval``: metrics (and optionally a report folder) of a model on labelled posts."""
     if args.target_precision is not None and not 0.0 < args.target_precision <= 1.0:
@@ -113,8 +135,9 @@ def eval_command(args: argparse.Namespace) -> int:
         raise UsageError("--worst must be >= 0")
     model = with_threshold(load_model(args.model), args.threshold)
     texts, labels, groups = read_labelled(args.data, args.text_col, args.label_col, args.by, args.encoding)
-    report = evaluate(model, texts, labels, target_precision=args.target_precision, worst=args.worst,
-                      binary=args.binary)
+    report = evaluate(
+        model, texts, labels, target_precision=args.target_precision, worst=args.worst, binary=args.binary
+    )
     if args.by:
         report.metrics["group_col"] = args.by
         report.metrics["by_group"] = group_shares(groups, report.predicted)
@@ -129,6 +152,7 @@ def eval_command(args: argparse.Namespace) -> int:
     else:
         print(report)
     return EXIT_OK
+
 
 def build_model_command(args: argparse.Namespace) -> int:
     """``yaiba build-model``: train the shipped default model by its recipe."""
@@ -149,5 +173,6 @@ def build_model_command(args: argparse.Namespace) -> int:
         file=sys.stderr,
     )
     return EXIT_OK
+
 
 HANDLERS = {"train": train_command, "eval": eval_command, "build-model": build_model_command}

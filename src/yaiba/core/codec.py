@@ -109,9 +109,7 @@ def _featurizer_meta(f: Featurizer) -> dict[str, Any]:
 
 
 def _head_meta(est: AttackClassifier) -> dict[str, Any]:
-    params = {
-        k: v for k, v in est.get_params().items() if not (k in _LATER_SETTINGS and v == _LATER_SETTINGS[k])
-    }
+    params = {k: v for k, v in est.get_params().items() if not (k in _LATER_SETTINGS and v == _LATER_SETTINGS[k])}
     params["word_ngrams"] = list(params["word_ngrams"])
     params["char_ngrams"] = list(params["char_ngrams"])
     return {
@@ -163,8 +161,11 @@ def _restore_head(head: str, meta: Mapping[str, Any], arrays: Mapping[str, np.nd
         classes = arrays[f"{head}.classes"]
         k = len(classes)
         if (
-            rows.dtype != np.int32 or w.dtype != np.float32 or w.shape != (len(rows), k)
-            or classes.dtype.kind != "U" or k < 2
+            rows.dtype != np.int32
+            or w.dtype != np.float32
+            or w.shape != (len(rows), k)
+            or classes.dtype.kind != "U"
+            or k < 2
             or (len(rows) and (rows.min() < 0 or rows.max() >= featurizer.n_features))
         ):
             raise ModelFormatError(f"{where}: arrays of head {head!r} have inconsistent shapes or types")

@@ -269,7 +269,6 @@ def _fit_temperature(logits: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarr
         grad_log_t = -(dz * logits * inv_t).sum()
         return value, np.concatenate([[grad_log_t], grad_b])
 
-    res = minimize(loss, np.zeros(k + 1), jac=True, method="L-BFGS-B",
-                   bounds=[(-3.0, 3.0)] + [(-10.0, 10.0)] * k)
+    res = minimize(loss, np.zeros(k + 1), jac=True, method="L-BFGS-B", bounds=[(-3.0, 3.0)] + [(-10.0, 10.0)] * k)
     bias = res.x[1:] - res.x[1:].mean()
     return float(np.exp(res.x[0])), bias.astype(np.float32)

@@ -42,8 +42,11 @@ class Explanation:
         for e in self.evidence:
             where = ", ".join(f"{a}-{b}" for a, b in e.spans[:3])
             quoted = [self.text[a:b] for a, b in e.spans[:1]]
-            lines.append(f"  {e.weight:+.3f}  {e.view:4}  {e.ngram!r}  at {where}  {quoted[0]!r}" if quoted
-                         else f"  {e.weight:+.3f}  {e.view:4}  {e.ngram!r}")
+            lines.append(
+                f"  {e.weight:+.3f}  {e.view:4}  {e.ngram!r}  at {where}  {quoted[0]!r}"
+                if quoted
+                else f"  {e.weight:+.3f}  {e.view:4}  {e.ngram!r}"
+            )
         return "\n".join(lines)
 
 

@@ -289,10 +289,14 @@ def _with_conjunction(occ: Occurrences, lex: Lexicon, mask: np.uint64, n_docs: i
         first[occ.doc[hit][::-1]] = occ.start[hit][::-1]
         zeros = np.zeros(len(docs), dtype=np.int64)
         col = _lex_col(np.full(len(docs), len(names) + k), zeros.astype(bool), mask)
-        extras.append(Occurrences(docs.astype(np.int64), col.astype(np.int64), first[docs], zeros, np.full(len(docs), -1 - k)))
+        extras.append(
+            Occurrences(docs.astype(np.int64), col.astype(np.int64), first[docs], zeros, np.full(len(docs), -1 - k))
+        )
     if len(extras) == 1:
         return occ
-    return Occurrences(*(np.concatenate([getattr(e, f) for e in extras]) for f in ("doc", "col", "start", "n", "label")))
+    return Occurrences(
+        *(np.concatenate([getattr(e, f) for e in extras]) for f in ("doc", "col", "start", "n", "label"))
+    )
 
 
 def _view_values(doc: np.ndarray, n_docs: int) -> np.ndarray:

@@ -20,12 +20,12 @@ import multiprocessing.util
 import os
 import threading
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import chain, islice
-from typing import Any, Callable, TypeVar
+from typing import Any, TypeVar
 
 R = TypeVar("R")
 Work = Callable[[Any, list[str]], R]
@@ -149,9 +149,7 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_forget_pool_after_fork)
 
 
-def map_batches(
-    model: Any, work: Work[R], batches: Iterable[list[str]], n_jobs: int | None = None
-) -> Iterator[R]:
+def map_batches(model: Any, work: Work[R], batches: Iterable[list[str]], n_jobs: int | None = None) -> Iterator[R]:
     """``work(model, batch)`` of each batch, in order; in this process or across ``n_jobs`` processes."""
     workers = resolve_n_jobs(n_jobs)
     it = iter(batches)

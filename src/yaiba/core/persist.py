@@ -21,7 +21,7 @@ import zipfile
 from collections.abc import Mapping
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import IO, Any, Union
+from typing import IO, Any
 
 import numpy as np
 
@@ -34,7 +34,7 @@ FORMAT_VERSION = 1
 MAX_UNCOMPRESSED = 1 << 30  # refuse archives that would inflate past 1 GiB
 _MEMBER = re.compile(r"^(meta|[a-z_]+\.[a-z_]+)\.npy$")
 
-Source = Union[str, os.PathLike, bytes, IO[bytes]]
+Source = str | os.PathLike[str] | bytes | IO[bytes]
 
 
 def _version(dist: str) -> str:
@@ -128,9 +128,7 @@ def _check_members(infos: list[zipfile.ZipInfo], where: str) -> None:
     seen: set[str] = set()
     for info in infos:
         if not _MEMBER.match(info.filename):
-            raise ModelFormatError(
-                f"{where}: unexpected archive member {info.filename!r}; refusing to read the file"
-            )
+            raise ModelFormatError(f"{where}: unexpected archive member {info.filename!r}; refusing to read the file")
         if stat.S_ISLNK(info.external_attr >> 16):
             raise ModelFormatError(f"{where}: archive member {info.filename!r} is a symbolic link; refusing it")
         if info.filename in seen:
@@ -185,7 +183,7 @@ def _check_meta(meta: dict[str, Any], arrays: dict[str, np.ndarray], where: str)
             f"{where}: model format version {meta.get('format_version')!r} is not supported "
             f"by this yaiba (reads version {FORMAT_VERSION}); retrain or upgrade yaiba"
         )
-    stored = (meta.get("checksum") or "")
+    stored = meta.get("checksum") or ""
     if stored != checksum(meta, arrays):
         raise ModelFormatError(f"{where}: checksum mismatch; the file was modified or damaged")
     want = dictionary_info()

@@ -55,8 +55,14 @@ class CrossValidation:
         return threshold_for_precision(self.labels == self.positive, score, target)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"folds": self.folds, "mean": self.mean, "std": self.std, "classes": list(self.classes),
-                "positive": self.positive, "pooled": self.pooled}
+        return {
+            "folds": self.folds,
+            "mean": self.mean,
+            "std": self.std,
+            "classes": list(self.classes),
+            "positive": self.positive,
+            "pooled": self.pooled,
+        }
 
     def __str__(self) -> str:
         keys = [k for k in self.mean if k not in ("fold", "n_train", "n_test")]
@@ -117,24 +123,35 @@ def cross_validate(
     small = [(str(c), int(n)) for c, n in zip(classes, counts) if n < folds]
     if small:
         c, n = small[0]
-        raise ValueError(f"class {c!r} has {n} row(s); {folds}-fold cross-validation needs at least {folds} of each class")
+        raise ValueError(
+            f"class {c!r} has {n} row(s); {folds}-fold cross-validation needs at least {folds} of each class"
+        )
     positive = positive_label if positive_label in classes else None
     oof = np.zeros((len(items), len(classes)), dtype=np.float32)
     oof_pred = np.empty(len(items), dtype=object)
     results = []
     splitter = StratifiedKFold(n_splits=int(folds), shuffle=True, random_state=random_state)
     for k, (tr, te) in enumerate(splitter.split(np.zeros(len(y)), y)):
-        model = train([items[i] for i in tr], y[tr],
-                      kinds=None if kind_list is None else [kind_list[i] for i in tr],
-                      positive_label=positive_label, **train_options)
+        model = train(
+            [items[i] for i in tr],
+            y[tr],
+            kinds=None if kind_list is None else [kind_list[i] for i in tr],
+            positive_label=positive_label,
+            **train_options,
+        )
         test_texts = [items[i] for i in te]
         proba, pred, predicted_kinds = _predict(model, test_texts)
         cols = [list(model.classes_).index(c) for c in classes]  # every class is in every training fold
         oof[te] = proba[:, cols]
         oof_pred[te] = pred
         m = classification_metrics(y[te], pred, proba, model.classes_, positive)
-        row: dict[str, Any] = {"fold": k, "n_train": len(tr), "n_test": len(te),
-                               "accuracy": m["accuracy"], "macro_f1": m["macro_f1"]}
+        row: dict[str, Any] = {
+            "fold": k,
+            "n_train": len(tr),
+            "n_test": len(te),
+            "accuracy": m["accuracy"],
+            "macro_f1": m["macro_f1"],
+        }
         row.update({f"f1_{c}": m["per_class"][c]["f1"] for c in classes})
         if positive is not None and positive in m:
             row["roc_auc"], row["pr_auc"] = m[positive]["roc_auc"], m[positive]["pr_auc"]
@@ -146,8 +163,16 @@ def cross_validate(
     mean = {k: float(np.mean(v)) if v else None for k, v in values.items()}
     std = {k: float(np.std(v, ddof=1)) if len(v) > 1 else None for k, v in values.items()}
     pooled = classification_metrics(y, list(oof_pred), oof, tuple(classes), positive)
-    return CrossValidation(folds=results, mean=mean, std=std, classes=tuple(str(c) for c in classes),
-                           positive=positive, labels=y, oof_proba=oof, pooled=pooled)
+    return CrossValidation(
+        folds=results,
+        mean=mean,
+        std=std,
+        classes=tuple(str(c) for c in classes),
+        positive=positive,
+        labels=y,
+        oof_proba=oof,
+        pooled=pooled,
+    )
 
 
 def _predict(model: Model, texts: list[str]) -> tuple[np.ndarray, list[str], list[str | None]]:
@@ -155,8 +180,11 @@ def _predict(model: Model, texts: list[str]) -> tuple[np.ndarray, list[str], lis
     parts = list(model.predict_batches(texts))
     if not parts:
         return np.zeros((0, len(model.classes_)), dtype=np.float32), [], []
-    return (np.vstack([p.proba for p in parts]), [lab for p in parts for lab in p.labels],
-            [kind for p in parts for kind in p.kinds])
+    return (
+        np.vstack([p.proba for p in parts]),
+        [lab for p in parts for lab in p.labels],
+        [kind for p in parts for kind in p.kinds],
+    )
 
 
 def _kind_accuracy(predicted, y, kinds, positive) -> float | None:

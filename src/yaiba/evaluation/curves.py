@@ -21,8 +21,13 @@ class Curve:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready lists (a non-finite value, e.g. ROC's first threshold inf, becomes None)."""
-        return {"name": self.name, "x": _json_list(self.x), "y": _json_list(self.y),
-                "thresholds": _json_list(self.thresholds), "area": self.area}
+        return {
+            "name": self.name,
+            "x": _json_list(self.x),
+            "y": _json_list(self.y),
+            "thresholds": _json_list(self.thresholds),
+            "area": self.area,
+        }
 
 
 @dataclass(frozen=True)
@@ -42,8 +47,13 @@ class Reliability:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready lists (an empty bin's NaN becomes None)."""
-        return {"edges": _json_list(self.edges), "mean_score": _json_list(self.mean_score),
-                "observed": _json_list(self.observed), "counts": self.counts.tolist(), "ece": self.ece}
+        return {
+            "edges": _json_list(self.edges),
+            "mean_score": _json_list(self.mean_score),
+            "observed": _json_list(self.observed),
+            "counts": self.counts.tolist(),
+            "ece": self.ece,
+        }
 
 
 def _json_list(a: np.ndarray) -> list[float | None]:

@@ -73,8 +73,7 @@ def evaluate(
     else:
         shown = predicted
     metrics = classification_metrics(y, shown, proba, classes, positive)
-    report = EvaluationReport(metrics=metrics, positive=positive, classes=classes, predicted=list(shown),
-                              notes=notes)
+    report = EvaluationReport(metrics=metrics, positive=positive, classes=classes, predicted=list(shown), notes=notes)
     if positive is not None:
         score = proba[:, classes.index(positive)].astype(np.float64)
         is_pos = y == positive
@@ -102,9 +101,15 @@ def _worst_errors(clf, items, y, shown, predicted, proba, classes, positive, wor
     chosen = wrong[np.argsort(-conf[wrong], kind="stable")][:worst]
     out = []
     for i in chosen:
-        out.append(WorstError(
-            row=int(i), text=items[i], label=str(y[i]), predicted=shown[i], confidence=float(conf[i]),
-            p_positive=None if positive is None else float(proba[i, col[positive]]),
-            explanation=clf.explain(items[i], top=top, label=predicted[i]),
-        ))
+        out.append(
+            WorstError(
+                row=int(i),
+                text=items[i],
+                label=str(y[i]),
+                predicted=shown[i],
+                confidence=float(conf[i]),
+                p_positive=None if positive is None else float(proba[i, col[positive]]),
+                explanation=clf.explain(items[i], top=top, label=predicted[i]),
+            )
+        )
     return out

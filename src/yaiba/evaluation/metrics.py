@@ -41,7 +41,7 @@ def classification_metrics(
             per_class[lab][f"predicted_{positive}"] = float(np.mean(y_pred[rows] == positive)) if rows.any() else 0.0
     present = [lab for lab in labels if per_class[lab]["support"] > 0]
     out: dict[str, Any] = {
-        "n": int(len(y_true)),
+        "n": len(y_true),
         "accuracy": float(np.mean(y_true == y_pred)) if len(y_true) else float("nan"),
         "macro_f1": float(np.mean([per_class[lab]["f1"] for lab in present])) if present else float("nan"),
         "per_class": per_class,
@@ -69,7 +69,7 @@ def group_shares(groups: Sequence[str], y_pred: Sequence[str]) -> dict[str, dict
     out = {}
     for g in sorted(set(groups)):
         rows = y_pred[groups == g]
-        out[g] = {"n": int(len(rows)), **{f"predicted_{lab}": float(np.mean(rows == lab)) for lab in sorted(set(y_pred))}}
+        out[g] = {"n": len(rows), **{f"predicted_{lab}": float(np.mean(rows == lab)) for lab in sorted(set(y_pred))}}
     return out
 
 
@@ -83,10 +83,17 @@ def format_metrics(m: dict[str, Any], positive: str | None = "attack") -> str:
         lines.append(f"{lab:<16}{v['precision']:>10.3f}{v['recall']:>10.3f}{v['f1']:>10.3f}{v['support']:>10d}{share}")
     if positive in m:
         a = m[positive]
-        lines += ["", f"{positive}: ROC-AUC {a['roc_auc']:.3f}   PR-AUC {a['pr_auc']:.3f}   prevalence {a['prevalence']:.3f}"]
+        lines += [
+            "",
+            f"{positive}: ROC-AUC {a['roc_auc']:.3f}   PR-AUC {a['pr_auc']:.3f}   prevalence {a['prevalence']:.3f}",
+        ]
     cm = m["confusion_matrix"]
     labs = cm["labels"]
-    lines += ["", "confusion matrix (rows: true, columns: predicted)", " " * 16 + "".join(f"{x[:10]:>11}" for x in labs)]
+    lines += [
+        "",
+        "confusion matrix (rows: true, columns: predicted)",
+        " " * 16 + "".join(f"{x[:10]:>11}" for x in labs),
+    ]
     for lab, row in zip(labs, cm["matrix"]):
         lines.append(f"{lab:<16}" + "".join(f"{v:>11d}" for v in row))
     if "by_group" in m:

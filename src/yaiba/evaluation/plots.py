@@ -24,6 +24,7 @@ class EvaluationReport(Protocol):
     scores: np.ndarray | None
     is_positive: np.ndarray | None
 
+
 DPI = 100
 SIZE = (5.0, 4.0)  # inches: 500 x 400 pixels
 
@@ -33,9 +34,7 @@ def _figure() -> Any:
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
     except ImportError as exc:
-        raise ImportError(
-            "plots need matplotlib: pip install 'yaiba[plots]' (or pip install matplotlib)"
-        ) from exc
+        raise ImportError("plots need matplotlib: pip install 'yaiba[plots]' (or pip install matplotlib)") from exc
     fig = Figure(figsize=SIZE, dpi=DPI, layout="constrained")
     FigureCanvasAgg(fig)
     return fig
@@ -59,8 +58,13 @@ def plot_roc(report: EvaluationReport, path: str | os.PathLike) -> Path:
         s, pos = report.scores, report.is_positive
         fpr = float(np.mean(s[~pos] >= t.threshold))
         ax.plot([fpr], [t.recall], "o", color="crimson", label=f"threshold {t.threshold:.3f}")
-    ax.set(xlabel="false-positive rate", ylabel="true-positive rate (recall)",
-           title=f"ROC: {report.positive}", xlim=(0, 1), ylim=(0, 1.02))
+    ax.set(
+        xlabel="false-positive rate",
+        ylabel="true-positive rate (recall)",
+        title=f"ROC: {report.positive}",
+        xlim=(0, 1),
+        ylim=(0, 1.02),
+    )
     ax.legend(loc="lower right")
     return _save(fig, path)
 
@@ -78,8 +82,9 @@ def plot_precision_recall(report: EvaluationReport, path: str | os.PathLike) -> 
         ax.axhline(t.target_precision, ls=":", color="crimson", lw=1, label=f"target {t.target_precision:g}")
         if t.reached:
             ax.plot([t.recall], [t.precision], "o", color="crimson", label=f"threshold {t.threshold:.3f}")
-    ax.set(xlabel="recall", ylabel="precision", title=f"precision-recall: {report.positive}",
-           xlim=(0, 1), ylim=(0, 1.02))
+    ax.set(
+        xlabel="recall", ylabel="precision", title=f"precision-recall: {report.positive}", xlim=(0, 1), ylim=(0, 1.02)
+    )
     ax.legend(loc="lower left")
     return _save(fig, path)
 
@@ -93,10 +98,22 @@ def plot_reliability(report: EvaluationReport, path: str | os.PathLike) -> Path:
     ax.plot([0, 1], [0, 1], ls="--", color="grey", lw=1, label="perfectly calibrated")
     ax.plot(r.mean_score[filled], r.observed[filled], "o-", lw=2, label=f"model (ECE {r.ece:.3f})")
     width = np.diff(r.edges)
-    ax.bar(r.edges[:-1], r.counts / r.counts.sum(), width=width, align="edge", alpha=0.2,
-           color="tab:blue", label="share of rows")
-    ax.set(xlabel=f"predicted P({report.positive})", ylabel=f"observed share {report.positive}",
-           title="reliability", xlim=(0, 1), ylim=(0, 1.02))
+    ax.bar(
+        r.edges[:-1],
+        r.counts / r.counts.sum(),
+        width=width,
+        align="edge",
+        alpha=0.2,
+        color="tab:blue",
+        label="share of rows",
+    )
+    ax.set(
+        xlabel=f"predicted P({report.positive})",
+        ylabel=f"observed share {report.positive}",
+        title="reliability",
+        xlim=(0, 1),
+        ylim=(0, 1.02),
+    )
     ax.legend(loc="upper left")
     return _save(fig, path)
 
@@ -129,8 +146,7 @@ def plot_confusion(report: EvaluationReport, path: str | os.PathLike) -> Path:
     top = m.max() if m.size else 0
     for i in range(m.shape[0]):
         for j in range(m.shape[1]):
-            ax.text(j, i, str(m[i, j]), ha="center", va="center",
-                    color="white" if m[i, j] > top / 2 else "black")
+            ax.text(j, i, str(m[i, j]), ha="center", va="center", color="white" if m[i, j] > top / 2 else "black")
     ax.set(xlabel="predicted", ylabel="true", title="confusion matrix")
     return _save(fig, path)
 

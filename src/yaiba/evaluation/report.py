@@ -18,6 +18,7 @@ from yaiba.evaluation.metrics import format_metrics
 from yaiba.evaluation.plots import plot_all
 from yaiba.evaluation.thresholds import ThresholdChoice
 
+
 @dataclass(frozen=True)
 class WorstError:
     """A wrong prediction: row ``row`` (0-based position in the input) of true ``label`` was
@@ -32,10 +33,18 @@ class WorstError:
     explanation: Explanation
 
     def to_dict(self) -> dict[str, Any]:
-        return {"row": self.row, "text": self.text, "label": self.label, "predicted": self.predicted,
-                "confidence": self.confidence, "p_positive": self.p_positive,
-                "evidence": [{"ngram": e.ngram, "view": e.view, "weight": e.weight, "spans": e.spans}
-                             for e in self.explanation.evidence]}
+        return {
+            "row": self.row,
+            "text": self.text,
+            "label": self.label,
+            "predicted": self.predicted,
+            "confidence": self.confidence,
+            "p_positive": self.p_positive,
+            "evidence": [
+                {"ngram": e.ngram, "view": e.view, "weight": e.weight, "spans": e.spans}
+                for e in self.explanation.evidence
+            ],
+        }
 
 
 @dataclass
@@ -100,15 +109,20 @@ class EvaluationReport:
     def __str__(self) -> str:
         lines = [format_metrics(self.metrics, self.positive)]
         if self.calibration is not None:
-            lines += ["", f"calibration of P({self.positive}): expected calibration error "
-                          f"{self.calibration.ece:.3f} ({len(self.calibration.counts)} bins)"]
+            lines += [
+                "",
+                f"calibration of P({self.positive}): expected calibration error "
+                f"{self.calibration.ece:.3f} ({len(self.calibration.counts)} bins)",
+            ]
         if self.threshold is not None:
             lines += ["", f"threshold on P({self.positive}) for {self.threshold}"]
         lines += [f"note: {n}" for n in self.notes]
         if self.worst_errors:
             lines += ["", "worst errors (most confident wrong predictions; row = 0-based data row):"]
             for e in self.worst_errors:
-                lines.append(f"  row {e.row}: {e.label} predicted {e.predicted} (p={e.confidence:.3f})  {e.text[:60]!r}")
+                lines.append(
+                    f"  row {e.row}: {e.label} predicted {e.predicted} (p={e.confidence:.3f})  {e.text[:60]!r}"
+                )
                 ev = ", ".join(f"{x.ngram!r}({x.view}) {x.weight:+.2f}" for x in e.explanation.evidence)
                 if ev:
                     lines.append(f"      evidence for {e.explanation.label}: {ev}")
@@ -144,17 +158,27 @@ def write_report(report: EvaluationReport, directory: str | os.PathLike[str], ti
 
 def _html(report: EvaluationReport, images: dict[str, str], title: str) -> str:
     m = report.metrics
-    parts = [f"<!doctype html><html lang='ja'><head><meta charset='utf-8'><title>{escape(title)}</title>"
-             f"<style>{_CSS}</style></head><body><h1>{escape(title)}</h1>",
-             f"<p>{m['n']} rows; accuracy {m['accuracy']:.3f}; macro-F1 {m['macro_f1']:.3f}</p>"]
-    parts.append(_table(["class", "precision", "recall", "F1", "support"],
-                        [[lab, f"{v['precision']:.3f}", f"{v['recall']:.3f}", f"{v['f1']:.3f}", v["support"]]
-                         for lab, v in m["per_class"].items()]))
+    parts = [
+        f"<!doctype html><html lang='ja'><head><meta charset='utf-8'><title>{escape(title)}</title>"
+        f"<style>{_CSS}</style></head><body><h1>{escape(title)}</h1>",
+        f"<p>{m['n']} rows; accuracy {m['accuracy']:.3f}; macro-F1 {m['macro_f1']:.3f}</p>",
+    ]
+    parts.append(
+        _table(
+            ["class", "precision", "recall", "F1", "support"],
+            [
+                [lab, f"{v['precision']:.3f}", f"{v['recall']:.3f}", f"{v['f1']:.3f}", v["support"]]
+                for lab, v in m["per_class"].items()
+            ],
+        )
+    )
     pos = report.positive
     if pos in m:
         a = m[pos]
-        parts.append(f"<p>{escape(pos)}: ROC-AUC {a['roc_auc']:.3f}, PR-AUC {a['pr_auc']:.3f}, "
-                     f"prevalence {a['prevalence']:.3f}</p>")
+        parts.append(
+            f"<p>{escape(pos)}: ROC-AUC {a['roc_auc']:.3f}, PR-AUC {a['pr_auc']:.3f}, "
+            f"prevalence {a['prevalence']:.3f}</p>"
+        )
     if report.calibration is not None:
         parts.append(f"<p>Expected calibration error of P({escape(pos)}): {report.calibration.ece:.3f}</p>")
     if report.threshold is not None:
@@ -162,20 +186,30 @@ def _html(report: EvaluationReport, images: dict[str, str], title: str) -> str:
         parts.append(f"<h2>Threshold</h2><p{cls}>P({escape(pos)}) {escape(str(report.threshold))}</p>")
     for note in report.notes:
         parts.append(f"<p class='note'>{escape(note)}</p>")
-    parts.append("<h2>Plots</h2><div>" + "".join(
-        f"<img src='{escape(name)}' alt='{escape(key)}' width='500' height='400'>" for key, name in images.items()
-    ) + "</div>")
+    parts.append(
+        "<h2>Plots</h2><div>"
+        + "".join(
+            f"<img src='{escape(name)}' alt='{escape(key)}' width='500' height='400'>" for key, name in images.items()
+        )
+        + "</div>"
+    )
     cm = m["confusion_matrix"]
     parts.append("<h2>Confusion matrix</h2><p>rows: true label, columns: predicted</p>")
     parts.append(_table(["", *cm["labels"]], [[lab, *row] for lab, row in zip(cm["labels"], cm["matrix"])]))
     if "by_group" in m:
         parts.append(f"<h2>By {escape(str(m.get('group_col', 'group')))}</h2>")
         flag = f"predicted_{pos}"
-        parts.append(_table(["group", "rows", f"share predicted {pos}"],
-                            [[g, v["n"], f"{v.get(flag, 0.0):.3f}"] for g, v in m["by_group"].items()]))
+        parts.append(
+            _table(
+                ["group", "rows", f"share predicted {pos}"],
+                [[g, v["n"], f"{v.get(flag, 0.0):.3f}"] for g, v in m["by_group"].items()],
+            )
+        )
     if report.worst_errors:
-        parts.append("<h2>Worst errors</h2><p>The most confident wrong predictions; highlighted: the "
-                     "n-grams that pushed towards the predicted label. Row = 0-based data row.</p>")
+        parts.append(
+            "<h2>Worst errors</h2><p>The most confident wrong predictions; highlighted: the "
+            "n-grams that pushed towards the predicted label. Row = 0-based data row.</p>"
+        )
         parts += [error_html(e) for e in report.worst_errors]
     parts.append("</body></html>")
     return "\n".join(parts)
@@ -199,6 +233,8 @@ def error_html(e: WorstError) -> str:
         at = b
     marked.append(escape(e.text[at:]))
     evidence = ", ".join(f"<code>{escape(x.ngram)}</code> {x.weight:+.2f}" for x in e.explanation.evidence)
-    return (f"<div class='err'><b>row {e.row}</b>: true <b>{escape(e.label)}</b>, predicted "
-            f"<b>{escape(e.predicted)}</b> (p={e.confidence:.3f})<br>{''.join(marked)}"
-            f"<br><small>evidence for {escape(e.explanation.label)}: {evidence or 'none'}</small></div>")
+    return (
+        f"<div class='err'><b>row {e.row}</b>: true <b>{escape(e.label)}</b>, predicted "
+        f"<b>{escape(e.predicted)}</b> (p={e.confidence:.3f})<br>{''.join(marked)}"
+        f"<br><small>evidence for {escape(e.explanation.label)}: {evidence or 'none'}</small></div>"
+    )

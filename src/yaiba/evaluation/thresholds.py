@@ -112,15 +112,21 @@ def threshold_for_precision(
     positives = int(np.asarray(y_true, dtype=bool).sum())
     if positives == 0:
         raise ValueError("no positive rows: precision and recall are undefined")
-    n = int(len(np.asarray(scores)))
+    n = len(np.asarray(scores))
     prec = curve["precision"]
     best = int(np.flatnonzero(prec == prec.max())[-1])  # highest precision, smallest threshold
-    common = dict(target_precision=target, positives=positives, n=n,
-                  best_threshold=float(curve["threshold"][best]), best_precision=float(prec[best]))
+    common = dict(
+        target_precision=target,
+        positives=positives,
+        n=n,
+        best_threshold=float(curve["threshold"][best]),
+        best_precision=float(prec[best]),
+    )
     ok = np.flatnonzero(prec >= target - _EPS)
     if len(ok) == 0:
-        return ThresholdChoice(reached=False, threshold=None, precision=float("nan"),
-                               recall=float("nan"), flagged=0, **common)
+        return ThresholdChoice(
+            reached=False, threshold=None, precision=float("nan"), recall=float("nan"), flagged=0, **common
+        )
     i = int(ok[-1])  # thresholds descend, so the last qualifying one is the smallest
     return ThresholdChoice(
         reached=True,

@@ -68,9 +68,14 @@ def load_inspection_ai(path: str | os.PathLike) -> pd.DataFrame:
         if col not in df.columns:
             raise ValueError(f"{f}: no column {col!r}; is this inspection-ai subset.csv?")
     attack = (df["Toxic"] + df["Very Toxic"]) > (df["Not Toxic"] + df["Hard to Say"])
-    kind = np.where(df.get("category_差別", 0) > 0, "discrimination",
-                    np.where(df.get("category_出会い・プライバシー侵害", 0) > 0, "doxxing", "insult"))
-    return _frame(df["id"], df["text"], np.where(attack, "attack", "not_attack"), np.where(attack, kind, ""), "inspection_ai")
+    kind = np.where(
+        df.get("category_差別", 0) > 0,
+        "discrimination",
+        np.where(df.get("category_出会い・プライバシー侵害", 0) > 0, "doxxing", "insult"),
+    )
+    return _frame(
+        df["id"], df["text"], np.where(attack, "attack", "not_attack"), np.where(attack, kind, ""), "inspection_ai"
+    )
 
 
 def load_rtp_lx(path: str | os.PathLike) -> pd.DataFrame:
@@ -110,7 +115,13 @@ def load_nishika(path: str | os.PathLike) -> pd.DataFrame:
     if "label" not in df.columns:
         raise ValueError(f"{f}: no column 'label'; is this the Nishika train.csv?")
     attack = df["label"].astype(int) == 1
-    out = _frame(df["id"], df["text"], np.where(attack, "attack", "not_attack"), np.where(attack, "discrimination", ""), "nishika")
+    out = _frame(
+        df["id"],
+        df["text"],
+        np.where(attack, "attack", "not_attack"),
+        np.where(attack, "discrimination", ""),
+        "nishika",
+    )
     out["board"] = df.get("source", "")
     return out
 
@@ -181,4 +192,6 @@ def load_table(
             raise ValueError(f"{where}: row {i} has no usable value in column {col!r}")
     kinds = df[kind_col].fillna("").astype(str) if kind_col else [""] * len(df)
     ids = df["id"] if "id" in df.columns else range(len(df))
-    return _frame(ids, df[text_col], df[label_col].astype(str), kinds, Path(where).stem if where != "DataFrame" else "table")
+    return _frame(
+        ids, df[text_col], df[label_col].astype(str), kinds, Path(where).stem if where != "DataFrame" else "table"
+    )

@@ -103,7 +103,11 @@ class Reader:
         try:
             yield from gen
         except UnicodeDecodeError as exc:
-            hint = " (Japanese files are often Shift_JIS: try --encoding cp932)" if self.encoding.lower().startswith("utf") else ""
+            hint = (
+                " (Japanese files are often Shift_JIS: try --encoding cp932)"
+                if self.encoding.lower().startswith("utf")
+                else ""
+            )
             raise DataError(
                 f"{self.path}: cannot decode the file as {self.encoding} "
                 f"(byte 0x{exc.object[exc.start]:02x} in a chunk){hint}"
@@ -134,8 +138,7 @@ class Reader:
             header[0] = header[0][1:]
         if self.text_col not in header:
             raise DataError(
-                f"{self.path}: no column {self.text_col!r} (columns: {', '.join(header)}); "
-                "choose one with --text-col"
+                f"{self.path}: no column {self.text_col!r} (columns: {', '.join(header)}); choose one with --text-col"
             )
         self.header = header
         self._text_index = header.index(self.text_col)
@@ -177,7 +180,9 @@ class Reader:
             except csv.Error as exc:
                 (line, raw), *rest = record
                 reason = "unterminated quote" if "unexpected end of data" in str(exc) else str(exc)
-                yield Row(line, _fit(_loose_fields(raw, self._dialect()), n), None, f"malformed CSV at line {line}: {reason}")
+                yield Row(
+                    line, _fit(_loose_fields(raw, self._dialect()), n), None, f"malformed CSV at line {line}: {reason}"
+                )
                 pending.extendleft(reversed(rest))
                 reader = csv.reader(lines(), dialect=self._dialect())
                 continue
@@ -186,8 +191,9 @@ class Reader:
                 yield Row(line, _fit(rec, n), None, f"malformed CSV at line {record[0][0]}: NUL byte in the record")
                 continue
             if len(rec) != n:
-                yield Row(line, _fit(rec, n), None,
-                          f"malformed CSV row at line {line}: expected {n} fields, got {len(rec)}")
+                yield Row(
+                    line, _fit(rec, n), None, f"malformed CSV row at line {line}: expected {n} fields, got {len(rec)}"
+                )
                 continue
             text = rec[self._text_index]
             if text == "":
@@ -218,8 +224,12 @@ class Reader:
             if text is None:
                 yield Row(line_no, obj, None, f"missing text in field {self.text_col!r} at line {line_no}")
             elif not isinstance(text, str):
-                yield Row(line_no, obj, None,
-                          f"field {self.text_col!r} at line {line_no} is {type(text).__name__}, not a string")
+                yield Row(
+                    line_no,
+                    obj,
+                    None,
+                    f"field {self.text_col!r} at line {line_no} is {type(text).__name__}, not a string",
+                )
             else:
                 yield Row(line_no, obj, text)
 

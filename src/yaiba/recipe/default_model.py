@@ -57,7 +57,7 @@ def build(corpus: str | os.PathLike, datasets_dir: str | os.PathLike) -> Model:
     frame = training_frame(corpus, datasets_dir)
     summary = {
         "sources": {
-            src: {"rows": int(len(g)), "labels": {k: int(v) for k, v in g["label"].value_counts().items()}}
+            src: {"rows": len(g), "labels": {k: int(v) for k, v in g["label"].value_counts().items()}}
             for src, g in frame.groupby("source")
         },
         "rtp_lx_holdout": f"rows with Index % {RTP_HOLDOUT_EVERY} == 0 are not trained on",
@@ -101,15 +101,21 @@ def measure(model: Model, datasets_dir: str | os.PathLike) -> dict[str, Any]:
     rtp = ds.load_rtp_lx(datasets_dir)
     held = rtp[rtp_holdout(rtp["id"])]
     y = (held["label"] == "attack").to_numpy()
-    out["rtp_lx_holdout"] = {"n": int(len(held)), "positives": int(y.sum()),
-                             "roc_auc": float(roc_auc_score(y, model.score(held["text"])))}
+    out["rtp_lx_holdout"] = {
+        "n": len(held),
+        "positives": int(y.sum()),
+        "roc_auc": float(roc_auc_score(y, model.score(held["text"]))),
+    }
 
     nish = ds.load_nishika(datasets_dir)
     y = (nish["label"] == "attack").to_numpy()
     p_attack = model.score(nish["text"])
-    entry = {"n": int(len(nish)), "prevalence": float(y.mean()),
-             "pr_auc_attack": float(average_precision_score(y, p_attack)),
-             "roc_auc_attack": float(roc_auc_score(y, p_attack))}
+    entry = {
+        "n": len(nish),
+        "prevalence": float(y.mean()),
+        "pr_auc_attack": float(average_precision_score(y, p_attack)),
+        "roc_auc_attack": float(roc_auc_score(y, p_attack)),
+    }
     if "discrimination" in model.kinds_:
         p_group = model.predict_kind_proba(nish["text"])[:, model.kinds_.index("discrimination")]
         entry["pr_auc_group_attack"] = float(average_precision_score(y, p_group))

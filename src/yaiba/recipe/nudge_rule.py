@@ -25,7 +25,10 @@ from yaiba.validation import check_labels, check_texts
 
 
 def choose_threshold(
-    p_criticism: np.ndarray, p_attack: np.ndarray, *, max_criticism: float = MAX_CRITICISM,
+    p_criticism: np.ndarray,
+    p_attack: np.ndarray,
+    *,
+    max_criticism: float = MAX_CRITICISM,
     min_attack: float = MIN_ATTACK,
 ) -> tuple[float, dict[str, float]]:
     """The threshold leaving the widest margin on both targets, from held-out P(attack).
@@ -52,9 +55,16 @@ def choose_threshold(
 
 
 def derive_threshold(
-    texts: Sequence[str], labels: Sequence[str], groups: Sequence[str] | None = None, *,
-    folds: int = 5, max_criticism: float = MAX_CRITICISM, min_attack: float = MIN_ATTACK,
-    random_state: int = 0, extra: Any = None, **train_options: Any,
+    texts: Sequence[str],
+    labels: Sequence[str],
+    groups: Sequence[str] | None = None,
+    *,
+    folds: int = 5,
+    max_criticism: float = MAX_CRITICISM,
+    min_attack: float = MIN_ATTACK,
+    random_state: int = 0,
+    extra: Any = None,
+    **train_options: Any,
 ) -> dict[str, Any]:
     """Derive the nudge threshold by grouped k-fold cross-validation on labelled posts.
 
@@ -83,8 +93,11 @@ def derive_threshold(
 
     items = check_texts(texts)
     y = check_labels(labels, len(items))
-    g = np.asarray([str(v) if v else f"row{i}" for i, v in enumerate(groups)] if groups is not None
-                   else [f"row{i}" for i in range(len(items))])
+    g = np.asarray(
+        [str(v) if v else f"row{i}" for i, v in enumerate(groups)]
+        if groups is not None
+        else [f"row{i}" for i in range(len(items))]
+    )
     cv = StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=random_state)
     oof = np.full(len(items), np.nan)
     for train_idx, test_idx in cv.split(np.zeros(len(y)), y, g):
@@ -96,16 +109,19 @@ def derive_threshold(
             weights = [1.0] * len(train_idx) + list(extra["weight"])
         model = train(fold_texts, fold_labels, sample_weight=weights, **train_options)
         oof[test_idx] = model.score([items[i] for i in test_idx])
-    t, rates = choose_threshold(oof[y == "criticism"], oof[y == "attack"],
-                                max_criticism=max_criticism, min_attack=min_attack)
+    t, rates = choose_threshold(
+        oof[y == "criticism"], oof[y == "attack"], max_criticism=max_criticism, min_attack=min_attack
+    )
     rates["neutral_nudged"] = float((oof[y == "neutral"] >= t).mean()) if (y == "neutral").any() else float("nan")
     return {
         "rule": "nudge when P(attack) >= threshold",
         "threshold": round(t, 6),
         "cross_validation": {k: round(v, 4) for k, v in rates.items()},
         "targets": {"max_criticism_nudged": max_criticism, "min_attack_nudged": min_attack},
-        "method": (f"{folds}-fold StratifiedGroupKFold (groups: minimal pairs) out-of-fold P(attack) of "
-                   "yaiba.train models; threshold maximising the smaller margin to the two targets"),
+        "method": (
+            f"{folds}-fold StratifiedGroupKFold (groups: minimal pairs) out-of-fold P(attack) of "
+            "yaiba.train models; threshold maximising the smaller margin to the two targets"
+        ),
         "rows": {str(k): int((y == k).sum()) for k in np.unique(y)},
         "train_options": train_options,
         "random_state": random_state,
@@ -147,20 +163,25 @@ def main(argv: Iterable[str] | None = None) -> int:
         from yaiba.recipe import default_model as recipe
 
         extra = recipe.public_frame(args.datasets)
-    record = derive_threshold(data[args.text_col].tolist(), data[args.label_col].tolist(), groups,
-                              folds=args.folds, extra=extra)
+    record = derive_threshold(
+        data[args.text_col].tolist(), data[args.label_col].tolist(), groups, folds=args.folds, extra=extra
+    )
     record["data"] = sources
     if extra is not None:
-        record["public_data"] = {"rows": int(len(extra)), "added_to": "every training fold",
-                                 "from": "yaiba.recipe.public_frame (the shipped model's public rows)"}
+        record["public_data"] = {
+            "rows": len(extra),
+            "added_to": "every training fold",
+            "from": "yaiba.recipe.public_frame (the shipped model's public rows)",
+        }
     record["derived_with"] = {"yaiba": __version__, "date": dt.date.today().isoformat()}
     text = json.dumps(record, ensure_ascii=False, indent=1) + "\n"
     if args.output == "-":
         sys.stdout.write(text)
     else:
         Path(args.output).write_text(text, encoding="utf-8")
-        print(f"wrote {args.output}: threshold {record['threshold']} "
-              f"(cv: {record['cross_validation']})", file=sys.stderr)
+        print(
+            f"wrote {args.output}: threshold {record['threshold']} (cv: {record['cross_validation']})", file=sys.stderr
+        )
     return 0
 
 

@@ -89,19 +89,29 @@ def load_table(source: str | Path | None = None) -> list[HelpResource]:
         kinds = tuple(k.strip() for k in row["kinds"].split("|"))
         bad = [k for k in kinds if k not in ATTACK_KINDS and k != "all"]
         if bad or not kinds:
-            raise ValueError(f"{where}: line {line}: column 'kinds' has unknown kind(s) {bad}; "
-                             f"use 'all' or {'|'.join(ATTACK_KINDS)}")
+            raise ValueError(
+                f"{where}: line {line}: column 'kinds' has unknown kind(s) {bad}; use 'all' or {'|'.join(ATTACK_KINDS)}"
+            )
         if not row["url"].startswith(("https://", "http://")):
             raise ValueError(f"{where}: line {line}: column 'url' is not a web address: {row['url']!r}")
         try:
             checked = dt.date.fromisoformat(row["checked"])
         except ValueError:
-            raise ValueError(f"{where}: line {line}: column 'checked' is not a date (YYYY-MM-DD): "
-                             f"{row['checked']!r}") from None
-        out.append(HelpResource(
-            name=row["name"], organisation=row["organisation"], handles=row["handles"], kinds=kinds,
-            contact=row["contact"], url=row["url"], notes=row["notes"], checked=checked,
-        ))
+            raise ValueError(
+                f"{where}: line {line}: column 'checked' is not a date (YYYY-MM-DD): {row['checked']!r}"
+            ) from None
+        out.append(
+            HelpResource(
+                name=row["name"],
+                organisation=row["organisation"],
+                handles=row["handles"],
+                kinds=kinds,
+                contact=row["contact"],
+                url=row["url"],
+                notes=row["notes"],
+                checked=checked,
+            )
+        )
     return out
 
 

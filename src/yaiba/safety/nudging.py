@@ -164,7 +164,9 @@ def nudge(draft: str, model: Model | None = None, *, threshold: float | None = N
 def _body(kind: str | None, phrases: Sequence[Phrase]) -> str:
     quoted = "、".join(f"『{clip(ph.text)}』" for ph in phrases)
     if kind == "repost_attack":
-        return "この投稿は、誰かへの中傷に賛同して広めることになるかもしれません" + (f"（{quoted}）。" if quoted else "。")
+        return "この投稿は、誰かへの中傷に賛同して広めることになるかもしれません" + (
+            f"（{quoted}）。" if quoted else "。"
+        )
     if quoted:
         return f"{quoted}という表現は、読んだ人を深く傷つけるかもしれません。"
     return "この投稿は、読んだ人を深く傷つけるかもしれません。"

@@ -98,13 +98,16 @@ def _csv_chunks(path: str, encoding: str, check) -> Iterator[pd.DataFrame]:
             if header:
                 header[0] = header[0].lstrip("\ufeff")
             keep = check(header)
-            reader = pd.read_csv(fh, dtype=str, keep_default_na=False, header=None, names=header,
-                                 usecols=keep, chunksize=CHUNK)
+            reader = pd.read_csv(
+                fh, dtype=str, keep_default_na=False, header=None, names=header, usecols=keep, chunksize=CHUNK
+            )
             yield from reader
         except pd.errors.EmptyDataError:
             return
         except pd.errors.ParserError as exc:
-            raise DataError(f"{path}: malformed CSV: {exc} (line numbers count from the row after the header)") from None
+            raise DataError(
+                f"{path}: malformed CSV: {exc} (line numbers count from the row after the header)"
+            ) from None
         except UnicodeDecodeError:
             raise DataError(f"{path}: cannot decode the file as {encoding}; try --encoding cp932") from None
 
@@ -165,8 +168,7 @@ def count_scored(
         missing = [c for c in [label_col, *group_cols] if c not in header]
         if missing:
             hint = f" (day comes from --time-col, now {time_col!r})" if time_col in missing and DAY in by else ""
-            raise DataError(f"{path}: no column(s) {', '.join(map(repr, missing))}{hint}; "
-                            f"columns: {', '.join(header)}")
+            raise DataError(f"{path}: no column(s) {', '.join(map(repr, missing))}{hint}; columns: {', '.join(header)}")
         for col, what in ((kind_col, "kinds"), (error_col, "errors")):
             if col not in header:
                 notes.append(f"no `{col}` column: {what} not available")
@@ -206,9 +208,19 @@ def count_scored(
     if not by:
         labels = labels.drop(columns="group")
         kinds = kinds.drop(columns="group")
-    return Counts(source=path, by=by, labels=labels, kinds=kinds, rows=rows, errors=errors,
-                  time_col=time_col if DAY in by else None, tz=tz if DAY in by else None,
-                  bad_times=bad_times, first_bad_time=first_bad, notes=notes)
+    return Counts(
+        source=path,
+        by=by,
+        labels=labels,
+        kinds=kinds,
+        rows=rows,
+        errors=errors,
+        time_col=time_col if DAY in by else None,
+        tz=tz if DAY in by else None,
+        bad_times=bad_times,
+        first_bad_time=first_bad,
+        notes=notes,
+    )
 
 
 def _sum(parts: list[pd.Series], names: list[str]) -> pd.Series:
@@ -220,8 +232,11 @@ def _sum(parts: list[pd.Series], names: list[str]) -> pd.Series:
 
 def _label_table(parts: list[pd.Series], gcols: list[str]) -> pd.DataFrame:
     counts = _sum(parts, [*gcols, "label"])
-    wide = counts.unstack("label", fill_value=0) if len(counts) else pd.DataFrame(
-        index=pd.MultiIndex.from_tuples([], names=gcols))
+    wide = (
+        counts.unstack("label", fill_value=0)
+        if len(counts)
+        else pd.DataFrame(index=pd.MultiIndex.from_tuples([], names=gcols))
+    )
     present = [c for c in wide.columns if c != "(error)"]
     standard = not present or any(c in _LABEL_ORDER for c in present)
     ordered = (list(_LABEL_ORDER) if standard else []) + sorted(c for c in present if c not in _LABEL_ORDER)
@@ -240,7 +255,8 @@ def _label_table(parts: list[pd.Series], gcols: list[str]) -> pd.DataFrame:
         out["attack_share"] = (out["attack"] / out["scored"].where(out["scored"] > 0)).round(4)
         share = ["attack_share"]
     out = out[["posts", "errors", "scored", *ordered, *share]].astype(
-        {c: "int64" for c in ["posts", "errors", "scored", *ordered]})
+        {c: "int64" for c in ["posts", "errors", "scored", *ordered]}
+    )
     return _sort_groups(out.reset_index(), gcols)
 
 
@@ -250,8 +266,9 @@ def _special_last(col: pd.Series) -> pd.Series:
     return text.where(~text.str.startswith("("), "\uffff" + text)
 
 
-def _sort_groups(df: pd.DataFrame, gcols: list[str], extra: list[str] | None = None,
-                 ascending: list[bool] | None = None) -> pd.DataFrame:
+def _sort_groups(
+    df: pd.DataFrame, gcols: list[str], extra: list[str] | None = None, ascending: list[bool] | None = None
+) -> pd.DataFrame:
     cols = [*gcols, *(extra or [])]
     asc = [True] * len(gcols) + (ascending or [])
     key = lambda c: _special_last(c) if c.name in gcols else c  # noqa: E731
@@ -271,17 +288,23 @@ def _kind_table(parts: list[pd.Series], gcols: list[str]) -> pd.DataFrame:
 def to_markdown(counts: Counts, version: str = "") -> str:
     """The counts as a Markdown document for a transparency report."""
     lines = ["# yaiba transparency counts", ""]
-    lines.append(f"- source: `{os.path.basename(counts.source)}`: {counts.rows:,} posts, "
-                 f"{counts.rows - counts.errors:,} scored, {counts.errors:,} could not be scored")
+    lines.append(
+        f"- source: `{os.path.basename(counts.source)}`: {counts.rows:,} posts, "
+        f"{counts.rows - counts.errors:,} scored, {counts.errors:,} could not be scored"
+    )
     if counts.by:
         lines.append(f"- grouped by: {', '.join(counts.by)}")
     if counts.time_col:
-        lines.append(f"- day: calendar date of `{counts.time_col}` in {counts.tz}"
-                     + (f"; {counts.bad_times:,} unreadable time(s) counted as `{BAD_TIME}`" if counts.bad_times else ""))
+        lines.append(
+            f"- day: calendar date of `{counts.time_col}` in {counts.tz}"
+            + (f"; {counts.bad_times:,} unreadable time(s) counted as `{BAD_TIME}`" if counts.bad_times else "")
+        )
     for note in counts.notes:
         lines.append(f"- {note}")
-    lines.append(f"- labels by yaiba{' ' + version if version else ''}: a triage score, not a verdict; "
-                 "attacks are counted as predicted, before human review")
+    lines.append(
+        f"- labels by yaiba{' ' + version if version else ''}: a triage score, not a verdict; "
+        "attacks are counted as predicted, before human review"
+    )
     lines += ["", "## Posts by label", "", _md_table(counts.labels), "", "## Attacks by kind", ""]
     lines.append(_md_table(counts.kinds) if len(counts.kinds) else "(no post was labelled attack)")
     return "\n".join(lines) + "\n"

@@ -84,21 +84,13 @@ def read_posts(spark: SparkSession, path: str, fmt: str, text_col: str, encoding
     if fmt == "parquet":
         return spark.read.parquet(path)
     reader = (
-        spark.read.option("header", True)
-        .option("multiLine", True)
-        .option("escape", '"')
-        .option("encoding", encoding)
+        spark.read.option("header", True).option("multiLine", True).option("escape", '"').option("encoding", encoding)
     )
     header = reader.csv(path).columns
     if text_col not in header:
         raise ValueError(f"{path}: no column {text_col!r} (columns: {', '.join(header)}); choose one with --text-col")
     schema = StructType([StructField(c, StringType(), True) for c in header] + [StructField(CORRUPT, StringType())])
-    return (
-        reader.schema(schema)
-        .option("mode", "PERMISSIVE")
-        .option("columnNameOfCorruptRecord", CORRUPT)
-        .csv(path)
-    )
+    return reader.schema(schema).option("mode", "PERMISSIVE").option("columnNameOfCorruptRecord", CORRUPT).csv(path)
 
 
 def in_order_partitions(df: DataFrame, n: int) -> DataFrame:
@@ -160,8 +152,10 @@ def run(
         except (TypeError, ValueError) as exc:  # the text column is missing or not strings
             raise ValueError(f"{input_path}: {exc}") from None
         write(scored, output_path, out_format, overwrite)
-        out = spark.read.parquet(output_path) if out_format == "parquet" else (
-            spark.read.option("header", True).option("multiLine", True).option("escape", '"').csv(output_path)
+        out = (
+            spark.read.parquet(output_path)
+            if out_format == "parquet"
+            else (spark.read.option("header", True).option("multiLine", True).option("escape", '"').csv(output_path))
         )
         errors = out.where(F.col(f"`{prefix}error`").isNotNull()).count()
         return Result(rows=out.count(), errors=errors)

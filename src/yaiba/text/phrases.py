@@ -14,8 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from yaiba.text.normalize import normalize_with_offsets
-from yaiba.text.tokenizer import mecab_pieces
-from yaiba.text.tokenizer import pos_tagger
+from yaiba.text.tokenizer import mecab_pieces, pos_tagger
 
 _INDEPENDENT = {"名詞", "代名詞", "動詞", "形容詞", "形状詞", "副詞", "連体詞", "接続詞", "感動詞", "接頭辞"}
 _BREAK = {"補助記号", "空白"}

@@ -38,10 +38,7 @@ def new_tagger(wakati: bool = True):  # -> fugashi.GenericTagger (fugashi has no
         import fugashi
         import unidic_lite
     except ImportError as exc:
-        raise TokenizerError(
-            f"cannot import {exc.name!r}.\n"
-            "  fix: pip install fugashi unidic-lite"
-        ) from exc
+        raise TokenizerError(f"cannot import {exc.name!r}.\n  fix: pip install fugashi unidic-lite") from exc
     dicdir = unidic_lite.DICDIR
     args = f'{"-Owakati " if wakati else ""}-d "{dicdir}" -r "{os.path.join(dicdir, "mecabrc")}"'
     try:

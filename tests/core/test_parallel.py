@@ -56,7 +56,7 @@ def test_thread_pool_hammering_score_explain_and_predict_proba(small_model, corp
     proba = small_model.predict_proba(texts)
     explained = {i: small_model.explain(texts[i]) for i in range(0, len(texts), 4)}
     tasks = []
-    for round_ in range(3):
+    for _ in range(3):
         for i in explained:
             tasks.append(("explain", i))
         for k in range(0, len(texts), 7):

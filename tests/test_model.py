@@ -1,4 +1,4 @@
-"""The public Python API named in the core issue: load, predict, predict_proba, score, explain, train, save."""
+"""yaiba.model: the public Python API named in the core issue: load, predict, predict_proba, score, explain, train, save."""
 
 from __future__ import annotations
 

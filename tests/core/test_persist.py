@@ -165,7 +165,7 @@ def test_missing_metadata_and_garbage(tmp_path, model_path):
 
 
 def test_missing_file_is_file_not_found(tmp_path):
-    with pytest.raises(FileNotFoundError, match="nope.npz"):
+    with pytest.raises(FileNotFoundError, match=r"nope\.npz"):
         yaiba.load(tmp_path / "nope.npz")
 
 
@@ -196,6 +196,7 @@ def test_metadata_records_versions_and_training_summary(model_path):
 
 
 # -- members that are not plain arrays: links, duplicates, lying headers ---------------------
+
 
 def _npy_header(shape, descr="<f4", data=b""):
     buf = io.BytesIO()
@@ -235,7 +236,7 @@ def test_lying_array_header_is_refused_before_allocating(model_path, tmp_path, h
     bad = _rewrite(model_path, tmp_path / "shape.npz", drop=("label.weights",), extra={"label.weights.npy": header})
     tracemalloc.start()
     try:
-        with pytest.raises(ModelFormatError, match="label.weights.npy"):
+        with pytest.raises(ModelFormatError, match=r"label\.weights\.npy"):
             yaiba.load(bad)
         peak = tracemalloc.get_traced_memory()[1]
     finally:
@@ -286,18 +287,27 @@ def test_hostile_files_run_nothing_and_write_nothing(model_path, tmp_path):
     evil = np.empty(1, dtype=object)
     evil[0] = _Payload(str(marker))
     files["objarray.npz"] = tmp_path / "objarray.npz"
-    np.savez(files["objarray.npz"], meta=np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8),
-             **{**arrays, "label.weights": evil})
+    np.savez(
+        files["objarray.npz"],
+        meta=np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8),
+        **{**arrays, "label.weights": evil},
+    )
     files["trav.npz"] = _rewrite(model_path, tmp_path / "trav.npz", extra={"../x.npy": b"x"})
     link = zipfile.ZipInfo("label.rows.npy")
     link.external_attr = (stat.S_IFLNK | 0o777) << 16
     files["link.npz"] = _rewrite(model_path, tmp_path / "link.npz", drop=("label.rows",), extra={link: b"/etc"})
-    files["shape.npz"] = _rewrite(model_path, tmp_path / "shape.npz", drop=("label.weights",),
-                                  extra={"label.weights.npy": _npy_header((2**31,))})
+    files["shape.npz"] = _rewrite(
+        model_path, tmp_path / "shape.npz", drop=("label.weights",), extra={"label.weights.npy": _npy_header((2**31,))}
+    )
     files["cut.npz"] = tmp_path / "cut.npz"
     files["cut.npz"].write_bytes(model_path.read_bytes()[:-100])
-    done = subprocess.run([sys.executable, "-c", HOSTILE_LOADER, str(model_path), *map(str, files.values())],
-                          capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-c", HOSTILE_LOADER, str(model_path), *map(str, files.values())],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout.strip().splitlines()[-1])
     assert result["control"] == ["pickle.find_class", f"open {os.devnull} w"]

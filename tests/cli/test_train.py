@@ -1,4 +1,4 @@
-"""yaiba eval --report/--target-precision and yaiba train --target-precision, in-process."""
+"""`yaiba train` and `yaiba eval` (with --report and --target-precision), in-process."""
 
 from __future__ import annotations
 
@@ -21,8 +21,9 @@ def labelled(corpus, tmp_path_factory):
 
 
 def test_eval_keeps_its_output_and_adds_threshold_calibration_and_errors(model_path, labelled, capsys):
-    assert main(["eval", str(model_path), str(labelled), "--by", "kind", "--target-precision", "0.9",
-                 "--worst", "3"]) == 0
+    assert (
+        main(["eval", str(model_path), str(labelled), "--by", "kind", "--target-precision", "0.9", "--worst", "3"]) == 0
+    )
     out = capsys.readouterr().out
     assert out.startswith("rows: ")  # the existing report comes first, unchanged
     assert "macro-F1" in out and "confusion matrix" in out and "by kind: share predicted attack" in out
@@ -44,8 +45,15 @@ def test_eval_report_folder(model_path, labelled, tmp_path, capsys):
     out = tmp_path / "report"
     assert main(["eval", str(model_path), str(labelled), "--report", str(out), "--target-precision", "0.9"]) == 0
     assert "index.html" in capsys.readouterr().err
-    assert {p.name for p in out.iterdir()} >= {"index.html", "report.json", "roc.png", "precision_recall.png",
-                                                 "reliability.png", "confusion.png", "scores.png"}
+    assert {p.name for p in out.iterdir()} >= {
+        "index.html",
+        "report.json",
+        "roc.png",
+        "precision_recall.png",
+        "reliability.png",
+        "confusion.png",
+        "scores.png",
+    }
     assert (out / "roc.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
@@ -90,7 +98,9 @@ def test_train_with_target_precision_stores_the_threshold(labelled, tmp_path, ca
 def test_train_refuses_an_unreachable_target_and_writes_nothing(tmp_path, capsys):
     # every post is the same text, half attack: every threshold has precision 0.5
     data = tmp_path / "same.csv"
-    pd.DataFrame({"text": ["この人の発言はおかしい"] * 20, "label": ["attack", "neutral"] * 10}).to_csv(data, index=False)
+    pd.DataFrame({"text": ["この人の発言はおかしい"] * 20, "label": ["attack", "neutral"] * 10}).to_csv(
+        data, index=False
+    )
     model = tmp_path / "m.npz"
     assert main(["train", str(data), "-o", str(model), "--target-precision", "0.9", "--cv-folds", "5"]) == 1
     err = capsys.readouterr().err
@@ -98,3 +108,36 @@ def test_train_refuses_an_unreachable_target_and_writes_nothing(tmp_path, capsys
     assert not model.exists()
     assert main(["train", str(data), "-o", str(model), "--target-precision", "0.9", "--positive-label", "spam"]) == 2
     assert main(["train", str(data), "-o", str(model), "--target-precision", "1.5"]) == 2
+
+
+def _csv(path, rows, header=("id", "text")):
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(header)
+        w.writerows(rows)
+    return path
+
+
+def test_train_then_eval(tmp_path, corpus, capsys):
+    data = tmp_path / "train.csv"
+    corpus.iloc[::4].to_csv(data, index=False)
+    model = tmp_path / "m.npz"
+    assert (
+        main(["train", str(data), "--text-col", "text", "--label-col", "label", "--kind-col", "kind", "-o", str(model)])
+        == 0
+    )
+    assert main(["eval", str(model), str(data), "--text-col", "text", "--label-col", "label", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert set(report["per_class"]) == {"attack", "criticism", "neutral"}
+    assert 0 <= report["macro_f1"] <= 1
+    assert {"roc_auc", "pr_auc"} <= set(report["attack"])
+    assert report["confusion_matrix"]["labels"] == ["attack", "criticism", "neutral"]
+    assert main(["eval", str(model), str(data)]) == 0
+    assert "macro-F1" in capsys.readouterr().out
+
+
+def test_train_names_the_row_with_a_missing_label(tmp_path, capsys):
+    data = _csv(tmp_path / "t.csv", [("a", "x"), ("b", "")], header=("text", "label"))
+    assert main(["train", str(data), "-o", str(tmp_path / "m.npz")]) == 1
+    err = capsys.readouterr().err
+    assert "t.csv" in err and "line 3" in err and "'label'" in err

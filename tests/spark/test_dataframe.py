@@ -1,41 +1,23 @@
-"""yaiba.spark and `yaiba spark-score` on a local[2] SparkSession, checked against in-process scoring."""
+"""yaiba.spark.score_dataframe on a local[2] SparkSession, checked against in-process scoring;
+the worker's model cache; the package imported from a zip as spark-submit ships it."""
 
 from __future__ import annotations
 
-import csv
 import os
 import sys
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pyarrow.parquet as pq
 import pytest
 
-from pyspark.sql import SparkSession
-
-from yaiba.cli.main import main
 from yaiba.spark.dataframe import output_columns, score_batches, score_dataframe
 
-POSTS = ["お前みたいなクズは生きてる価値ない", "店員さんの対応が丁寧で嬉しかった", "新機能、使いにくいので元に戻してほしい"]
-
-
-@pytest.fixture(scope="session")
-def spark():
-    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-    session = (
-        SparkSession.builder.master("local[2]")
-        .appName("yaiba-tests")
-        .config("spark.ui.enabled", "false")
-        .config("spark.ui.showConsoleProgress", "false")
-        .config("spark.sql.shuffle.partitions", "2")
-        .config("spark.default.parallelism", "2")
-        .config("spark.sql.session.timeZone", "UTC")
-        .getOrCreate()
-    )
-    session.sparkContext.setLogLevel("ERROR")
-    yield session
-    session.stop()
+POSTS = [
+    "お前みたいなクズは生きてる価値ない",
+    "店員さんの対応が丁寧で嬉しかった",
+    "新機能、使いにくいので元に戻してほしい",
+]
 
 
 def _by_id(rows) -> dict:
@@ -86,7 +68,9 @@ def test_schema_is_the_input_then_the_documented_columns(spark, small_model):
 
 def test_every_input_column_and_row_order_kept(spark, small_model):
     rows = [(i, POSTS[i % 3] if i % 4 else None, [i, i + 1], None if i % 2 else float(i)) for i in range(40)]
-    df = spark.createDataFrame(spark.sparkContext.parallelize(rows, 3), "id long, text string, tags array<int>, x double")
+    df = spark.createDataFrame(
+        spark.sparkContext.parallelize(rows, 3), "id long, text string, tags array<int>, x double"
+    )
     out = score_dataframe(df, model=small_model)
     assert out.select(*df.columns).collect() == df.collect()
     assert out.rdd.getNumPartitions() == df.rdd.getNumPartitions()
@@ -162,90 +146,6 @@ def test_worker_loads_the_model_once_per_checksum(small_model):
     assert holder.reads == 2  # nothing to score: the model is not even loaded
 
 
-# -- the command ------------------------------------------------------------------------------
-
-def _write_csv(path: Path, rows, header=("id", "text")) -> Path:
-    with open(path, "w", newline="", encoding="utf-8") as fh:
-        w = csv.writer(fh)
-        w.writerow(header)
-        w.writerows(rows)
-    return path
-
-
-def _part_files(folder: Path, ext: str) -> list[Path]:
-    return sorted(p for p in folder.iterdir() if p.name.startswith("part-") and p.name.endswith(ext))
-
-
-CLI_ROWS = [
-    ("001", POSTS[0]),
-    ("002", ""),  # an empty CSV field is a missing text, as in `yaiba score`
-    ("003", "改行を含む投稿。\nこの采配は最悪、説明してほしい"),
-    ("004", "カンマ, と \"引用符\" を含む"),
-    ("005", POSTS[1]),
-    ("006", POSTS[2]),
-]
-
-
-def test_spark_score_csv_to_parquet_matches_in_process(spark, small_model, model_path, tmp_path, capsys):
-    src = _write_csv(tmp_path / "posts.csv", CLI_ROWS)
-    out = tmp_path / "scored"
-    assert main(["spark-score", str(src), str(out), "--model", str(model_path), "--partitions", "3"]) == 0
-    assert "6 rows" in capsys.readouterr().err
-    table = pd.concat([pq.read_table(p).to_pandas() for p in _part_files(out, ".parquet")], ignore_index=True)
-    assert list(table["id"]) == [r[0] for r in CLI_ROWS]  # order kept across the 3 partitions
-    assert list(table.columns[:2]) == ["id", "text"] and "_corrupt_record" not in table.columns
-    ok = [i for i, r in enumerate(CLI_ROWS) if r[1]]
-    expected = small_model.score([CLI_ROWS[i][1] for i in ok])
-    np.testing.assert_allclose(table["p_attack"].to_numpy()[ok], expected, atol=1e-6, rtol=0)
-    assert table["text"][2] == CLI_ROWS[2][1] and table["text"][3] == CLI_ROWS[3][1]
-    assert table["error"][1] == "missing text in column 'text' (null)" and pd.isna(table["p_attack"][1])
-
-
-def test_spark_score_parquet_to_csv_and_malformed_csv_rows(spark, small_model, model_path, tmp_path, capsys):
-    src = tmp_path / "in.parquet"
-    pd.DataFrame({"id": [1, 2, 3], "body": [POSTS[0], None, POSTS[2]]}).to_parquet(src)
-    out = tmp_path / "csv_out"
-    args = ["spark-score", str(src), str(out), "--text-col", "body", "--model", str(model_path), "--format", "csv"]
-    assert main(args) == 0
-    assert "1 row(s) could not be scored" in capsys.readouterr().err
-    rows = [r for p in _part_files(out, ".csv") for r in csv.DictReader(open(p, newline="", encoding="utf-8"))]
-    assert [r["id"] for r in rows] == ["1", "2", "3"]
-    assert abs(float(rows[0]["p_attack"]) - float(small_model.score([POSTS[0]])[0])) <= 1e-6
-    assert rows[1]["p_attack"] == "" and "missing text" in rows[1]["error"]
-    assert main(args) == 2  # the output exists
-    assert "--overwrite" in capsys.readouterr().err
-    assert main(args + ["--overwrite"]) == 0
-
-    bad = tmp_path / "bad.csv"
-    bad.write_text(f"id,text\n1,{POSTS[0]}\n2,a,b,c\n3,{POSTS[1]}\n", encoding="utf-8")
-    out2 = tmp_path / "bad_out"
-    assert main(["spark-score", str(bad), str(out2), "--model", str(model_path)]) == 0
-    table = pq.read_table(out2).to_pandas().sort_values("id")
-    assert list(table["id"]) == ["1", "2", "3"]
-    assert table["error"].iloc[1].startswith("malformed CSV record: 2,a,b,c")
-    assert pd.isna(table["p_attack"].iloc[1]) and not pd.isna(table["p_attack"].iloc[2])
-
-
-def test_spark_score_errors(spark, model_path, tmp_path, capsys, monkeypatch):
-    src = _write_csv(tmp_path / "p.csv", [(1, POSTS[0])], header=("id", "body"))
-    assert main(["spark-score", str(src), str(tmp_path / "o"), "--model", str(model_path)]) == 1
-    assert "no column 'text'" in capsys.readouterr().err
-    assert main(["spark-score", str(tmp_path / "nope.csv"), str(tmp_path / "o")]) == 1
-    assert "no such file" in capsys.readouterr().err
-    (tmp_path / "weird").mkdir()
-    (tmp_path / "weird" / "a.txt").write_text("x")
-    assert main(["spark-score", str(tmp_path / "weird"), str(tmp_path / "o")]) == 1
-    assert "--in-format" in capsys.readouterr().err
-    assert main(["spark-score", str(src), str(tmp_path / "o"), "--conf", "novalue"]) == 2
-    numbers = tmp_path / "numbers.parquet"
-    pd.DataFrame({"text": [1, 2]}).to_parquet(numbers)
-    assert main(["spark-score", str(numbers), str(tmp_path / "o"), "--model", str(model_path)]) == 1
-    assert "column 'text' is bigint, not string" in capsys.readouterr().err
-    monkeypatch.setitem(sys.modules, "pyspark", None)
-    assert main(["spark-score", str(src), str(tmp_path / "o")]) == 1
-    assert "pip install 'yaiba[spark]'" in capsys.readouterr().err
-
-
 def test_positive_class_not_first_in_classes(spark):
     import yaiba
 
@@ -257,7 +157,9 @@ def test_positive_class_not_first_in_classes(spark):
     assert out.columns[2:] == ["label", "p_toxic", "p_ok", "kind", "error"]
     rows = sorted(out.collect())
     np.testing.assert_allclose([r["p_toxic"] for r in rows], clf.score(["死ね", "ありがとう"]), atol=1e-6, rtol=0)
-    np.testing.assert_allclose([r["p_ok"] for r in rows], clf.predict_proba(["死ね", "ありがとう"])[:, 0], atol=1e-6, rtol=0)
+    np.testing.assert_allclose(
+        [r["p_ok"] for r in rows], clf.predict_proba(["死ね", "ありがとう"])[:, 0], atol=1e-6, rtol=0
+    )
     assert [r["label"] for r in rows] == clf.predict(["死ね", "ありがとう"])
     assert [r["kind"] for r in rows] == [None, None]
 
@@ -267,15 +169,20 @@ def test_default_model_loads_from_a_zipped_package(tmp_path):
     import subprocess
     import zipfile
 
-    root = Path(__file__).resolve().parents[1]
+    root = Path(__file__).resolve().parents[2]
     archive = tmp_path / "yaiba.zip"
     with zipfile.ZipFile(archive, "w") as zf:
-        for py in (root / "src" / "yaiba").glob("*.py"):
-            zf.write(py, f"yaiba/{py.name}")
+        package = root / "src" / "yaiba"
+        for path in sorted(package.rglob("*")):
+            if path.is_file() and (path.suffix == ".py" or path.parent.name == "resources"):
+                zf.write(path, f"yaiba/{path.relative_to(package).as_posix()}")
         zf.write(root / "models" / "default.npz", "yaiba/models/default.npz")
     code = "import yaiba; assert yaiba.__file__.startswith(%r), yaiba.__file__; print(yaiba.load().classes_)"
     done = subprocess.run(
-        [sys.executable, "-c", code % str(archive)], cwd=tmp_path, capture_output=True, text=True,
+        [sys.executable, "-c", code % str(archive)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
         env={**os.environ, "PYTHONPATH": str(archive)},
     )
     assert done.returncode == 0, done.stderr

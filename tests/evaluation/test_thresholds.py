@@ -21,11 +21,11 @@ TRUTH = np.array([1, 1, 1, 0, 1, 0, 0, 1, 0, 0], dtype=bool)
 @pytest.mark.parametrize(
     ("target", "threshold", "precision", "recall", "flagged"),
     [
-        (1.0, 0.8, 1.0, 0.6, 3),    # the lowest threshold with no false positive
-        (0.8, 0.6, 0.8, 0.8, 5),    # 0.7 misses (0.75) but the smaller 0.6 reaches 0.8 again
+        (1.0, 0.8, 1.0, 0.6, 3),  # the lowest threshold with no false positive
+        (0.8, 0.6, 0.8, 0.8, 5),  # 0.7 misses (0.75) but the smaller 0.6 reaches 0.8 again
         (0.76, 0.6, 0.8, 0.8, 5),
         (0.6, 0.3, 0.625, 1.0, 8),  # full recall before precision drops to 0.556
-        (0.5, 0.1, 0.5, 1.0, 10),   # the prevalence: flag everything
+        (0.5, 0.1, 0.5, 1.0, 10),  # the prevalence: flag everything
     ],
 )
 def test_smallest_threshold_reaching_the_target(target, threshold, precision, recall, flagged):
@@ -66,7 +66,7 @@ def test_unreachable_target_says_so_and_names_the_best():
 def test_curve_matches_a_brute_force_count():
     curve = precision_recall_by_threshold(TRUTH, SCORES)
     for t, p, r, f in zip(curve["threshold"], curve["precision"], curve["recall"], curve["flagged"]):
-        flag = SCORES >= t
+        flag = t <= SCORES
         assert f == flag.sum()
         assert p == pytest.approx(TRUTH[flag].mean())
         assert r == pytest.approx(TRUTH[flag].sum() / TRUTH.sum())

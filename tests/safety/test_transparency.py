@@ -34,7 +34,14 @@ def scored(tmp_path, model_path):
 def test_days_in_tokyo_from_every_time_spelling():
     got = parse_days(pd.Series([t for _, _, t in POSTS]))
     assert got.tolist() == [
-        "2026-11-28", "2026-11-29", "2026-11-29", "2026-11-29", "2025-11-30", NO_TIME, BAD_TIME, "2025-11-30",
+        "2026-11-28",
+        "2026-11-29",
+        "2026-11-29",
+        "2026-11-29",
+        "2025-11-30",
+        NO_TIME,
+        BAD_TIME,
+        "2025-11-30",
     ]
     assert parse_days(pd.Series(["2026-11-28T15:30:00Z"]), tz="UTC").tolist() == ["2026-11-28"]
 

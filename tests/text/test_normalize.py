@@ -12,7 +12,12 @@ from yaiba.text.normalize import nfkc, normalize, normalize_batch, normalize_wit
 
 # arbitrary Unicode, including surrogates, controls and NUL
 any_text = st.text(st.characters(codec=None, min_codepoint=0, max_codepoint=0x10FFFF), max_size=40)
-japanese = st.text(st.sampled_from("あいうえおかがきぎくぐアイウカガｶﾞｼﾈ死ね殺す　 ！？!?ｗw草😡\u200b\u3099\n\t.・_ー〜ぇ口力4〇氏タヒ杀"), max_size=40)
+japanese = st.text(
+    st.sampled_from(
+        "あいうえおかがきぎくぐアイウカガｶﾞｼﾈ死ね殺す　 ！？!?ｗw草😡\u200b\u3099\n\t.・_ー〜ぇ口力4〇氏タヒ杀"
+    ),
+    max_size=40,
+)
 
 
 @given(st.lists(st.one_of(any_text, japanese), max_size=8), st.sampled_from([1, 2]))

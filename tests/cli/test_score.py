@@ -1,19 +1,29 @@
-"""The yaiba command, run in-process through main(argv)."""
+"""`yaiba score`: in-process through main(argv), and the real command for stdout and signals."""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
+import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
 from yaiba.cli.main import main
 
-POSTS = ["お前みたいなクズは生きてる価値ない", "店員さんの対応が丁寧で嬉しかった", "新機能、使いにくいので元に戻してほしい"]
+POSTS = [
+    "お前みたいなクズは生きてる価値ない",
+    "店員さんの対応が丁寧で嬉しかった",
+    "新機能、使いにくいので元に戻してほしい",
+]
+ATTACK = "お前みたいなクズは生きてる価値ない"
+SCRIPT = Path(sys.executable).parent / "yaiba"
+LONE = ["a\ud800b", "\udfff", ATTACK + "\ud83d"]  # lone halves of surrogate pairs
 
 
 def _csv(path, rows, header=("id", "text")):
@@ -108,35 +118,6 @@ def test_data_errors_exit_1_with_file_and_column(model_path, tmp_path, capsys):
     assert "bad.npz" in capsys.readouterr().err
 
 
-def test_usage_errors_exit_2(capsys):
-    assert main([]) == 2
-    assert main(["score"]) == 2
-    assert main(["frobnicate"]) == 2
-    assert main(["--help"]) == 0
-
-
-def test_train_then_eval(tmp_path, corpus, capsys):
-    data = tmp_path / "train.csv"
-    corpus.iloc[::4].to_csv(data, index=False)
-    model = tmp_path / "m.npz"
-    assert main(["train", str(data), "--text-col", "text", "--label-col", "label", "--kind-col", "kind", "-o", str(model)]) == 0
-    assert main(["eval", str(model), str(data), "--text-col", "text", "--label-col", "label", "--json"]) == 0
-    report = json.loads(capsys.readouterr().out)
-    assert set(report["per_class"]) == {"attack", "criticism", "neutral"}
-    assert 0 <= report["macro_f1"] <= 1
-    assert {"roc_auc", "pr_auc"} <= set(report["attack"])
-    assert report["confusion_matrix"]["labels"] == ["attack", "criticism", "neutral"]
-    assert main(["eval", str(model), str(data)]) == 0
-    assert "macro-F1" in capsys.readouterr().out
-
-
-def test_train_names_the_row_with_a_missing_label(tmp_path, capsys):
-    data = _csv(tmp_path / "t.csv", [("a", "x"), ("b", "")], header=("text", "label"))
-    assert main(["train", str(data), "-o", str(tmp_path / "m.npz")]) == 1
-    err = capsys.readouterr().err
-    assert "t.csv" in err and "line 3" in err and "'label'" in err
-
-
 def test_table_output_and_progress_bar(model_path, tmp_path, capsys):
     src = _csv(tmp_path / "in.csv", list(enumerate(POSTS)))
     assert main(["score", str(src), "--model", str(model_path), "--out-format", "table", "--progress"]) == 0
@@ -146,7 +127,59 @@ def test_table_output_and_progress_bar(model_path, tmp_path, capsys):
     assert "posts" in captured.err
 
 
-def test_console_script_is_installed():
-    script = Path(sys.executable).parent / "yaiba"
-    out = subprocess.run([str(script), "--version"], capture_output=True, text=True)
-    assert out.returncode == 0 and out.stdout.startswith("yaiba ")
+# -- the real command: odd characters on stdout, unknown encodings, signals ------------------
+
+
+def _surrogate_jsonl(path: Path) -> None:
+    # json.dumps escapes lone surrogates as \udXXX: valid JSON that decodes to them again
+    path.write_text("".join(json.dumps({"text": t, "id": i}) + "\n" for i, t in enumerate(LONE)), encoding="ascii")
+
+
+def test_unknown_encoding_is_a_usage_error(model_path, tmp_path, capsys):
+    src = tmp_path / "in.csv"
+    src.write_text("text\nx\n", encoding="utf-8")
+    assert main(["score", str(src), "--encoding", "no-such-codec", "--model", str(model_path)]) == 2
+    assert "unknown encoding 'no-such-codec'" in capsys.readouterr().err
+
+
+def test_lone_surrogates_to_stdout_of_the_real_command(model_path, tmp_path):
+    src = tmp_path / "s.jsonl"
+    _surrogate_jsonl(src)
+    done = subprocess.run(
+        [str(SCRIPT), "score", str(src), "--model", str(model_path)], capture_output=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    rows = [json.loads(x) for x in done.stdout.decode("utf-8").splitlines()]
+    assert [r["text"] for r in rows] == LONE
+
+
+@pytest.mark.parametrize("sig,code,word", [(signal.SIGINT, 130, "interrupted"), (signal.SIGTERM, 143, "terminated")])
+def test_interrupted_run_leaves_no_partial_output(model_path, tmp_path, sig, code, word):
+    """Stream posts into ``yaiba score - -o out.csv``; once it has written part of its output,
+    signal it. The exit code is documented, the old out.csv is untouched, no temp file stays."""
+    out = tmp_path / "out.csv"
+    out.write_text("the previous complete result\n", encoding="utf-8")
+    proc = subprocess.Popen(
+        [str(SCRIPT), "score", "-", "-o", str(out), "--model", str(model_path), "--batch-size", "64"],
+        stdin=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=tmp_path,
+    )
+    try:
+        for i in range(3000):  # ~120 kB of output: some of it is flushed to the temporary file
+            proc.stdin.write(f"{ATTACK} {i}\n".encode())
+        proc.stdin.flush()
+        deadline = time.monotonic() + 120
+        while not any(p.name.endswith(".part") and p.stat().st_size > 0 for p in tmp_path.iterdir()):
+            assert proc.poll() is None and time.monotonic() < deadline, "no partial output appeared"
+            time.sleep(0.05)
+        proc.send_signal(sig)  # stdin stays open: the run cannot have finished
+        rc = proc.wait(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.stdin.close()
+    assert rc == code
+    assert word in proc.stderr.read().decode()
+    assert out.read_text(encoding="utf-8") == "the previous complete result\n"
+    assert sorted(os.listdir(tmp_path)) == ["out.csv"]

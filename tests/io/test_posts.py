@@ -1,4 +1,5 @@
-"""Batch I/O safety of ``yaiba score``: malformed CSV, encodings, odd characters, signals.
+"""Post files in and out (yaiba.io.posts), through ``yaiba score``: malformed CSV, encodings,
+byte order marks, hostile JSON lines, odd characters, line breaks inside posts.
 
 Every input record yields exactly one output row in order; the output file appears only
 when the run completed; errors are one line naming the file and what to do.
@@ -8,11 +9,6 @@ from __future__ import annotations
 
 import csv
 import json
-import os
-import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -21,7 +17,6 @@ from yaiba.cli.main import main
 
 ATTACK = "お前みたいなクズは生きてる価値ない"
 CALM = "店員さんの対応が丁寧で嬉しかった"
-SCRIPT = Path(sys.executable).parent / "yaiba"
 
 
 def _rows(path):
@@ -75,7 +70,7 @@ def test_malformed_csv_records_become_error_rows_in_place(model_path, tmp_path, 
 
 def test_a_malformed_tsv_line_keeps_its_other_cells(model_path, tmp_path):
     src = tmp_path / "bad.tsv"
-    src.write_text(f"id\ttext\n1\t{ATTACK}\n2\t\"{CALM}\"x\n3\t{CALM}\n", encoding="utf-8")
+    src.write_text(f'id\ttext\n1\t{ATTACK}\n2\t"{CALM}"x\n3\t{CALM}\n', encoding="utf-8")
     out = tmp_path / "out.csv"
     assert main(["score", str(src), "-o", str(out), "--model", str(model_path)]) == 0
     rows = _rows(out)
@@ -85,8 +80,8 @@ def test_a_malformed_tsv_line_keeps_its_other_cells(model_path, tmp_path):
 
 def _cp932_file(path: Path, ascii_rows: int = 0) -> list[str]:
     texts = ["表示がおかしい、ソフトを直して", ATTACK, "ﾊﾝｶｸ ｶﾀｶﾅ と ①②"]  # 表/ソ end in byte 0x5c
-    rows = [("a%d" % i, "plain ascii post number %d" % i) for i in range(ascii_rows)]
-    rows += [("j%d" % i, t) for i, t in enumerate(texts)]
+    rows = [(f"a{i}", f"plain ascii post number {i}") for i in range(ascii_rows)]
+    rows += [(f"j{i}", t) for i, t in enumerate(texts)]
     with open(path, "w", encoding="cp932", newline="") as fh:
         csv.writer(fh).writerows([("id", "text"), *rows])
     return [t for _, t in rows]
@@ -115,13 +110,6 @@ def test_cp932_read_as_utf8_fails_cleanly_without_output(model_path, tmp_path, c
     assert len(err.splitlines()) == 1
     assert "sjis.csv" in err and "--encoding cp932" in err
     assert _no_leftovers(tmp_path, keep={"sjis.csv"})
-
-
-def test_unknown_encoding_is_a_usage_error(model_path, tmp_path, capsys):
-    src = tmp_path / "in.csv"
-    src.write_text("text\nx\n", encoding="utf-8")
-    assert main(["score", str(src), "--encoding", "no-such-codec", "--model", str(model_path)]) == 2
-    assert "unknown encoding 'no-such-codec'" in capsys.readouterr().err
 
 
 def test_missing_column_names_file_and_column_and_writes_nothing(model_path, tmp_path, capsys):
@@ -196,46 +184,6 @@ def test_lone_surrogates_survive_jsonl_and_csv_output(model_path, tmp_path, caps
     assert texts == ["a\ufffdb", "\ufffd", ATTACK + "\ufffd"]  # CSV has no escape: U+FFFD
     assert main(["score", str(src), "--model", str(model_path), "--out-format", "table"]) == 0
     assert len(capsys.readouterr().out.splitlines()) == 1 + len(LONE)
-
-
-def test_lone_surrogates_to_stdout_of_the_real_command(model_path, tmp_path):
-    src = tmp_path / "s.jsonl"
-    _surrogate_jsonl(src)
-    done = subprocess.run([str(SCRIPT), "score", str(src), "--model", str(model_path)],
-                          capture_output=True, timeout=120)
-    assert done.returncode == 0, done.stderr
-    rows = [json.loads(x) for x in done.stdout.decode("utf-8").splitlines()]
-    assert [r["text"] for r in rows] == LONE
-
-
-@pytest.mark.parametrize("sig,code,word", [(signal.SIGINT, 130, "interrupted"), (signal.SIGTERM, 143, "terminated")])
-def test_interrupted_run_leaves_no_partial_output(model_path, tmp_path, sig, code, word):
-    """Stream posts into ``yaiba score - -o out.csv``; once it has written part of its output,
-    signal it. The exit code is documented, the old out.csv is untouched, no temp file stays."""
-    out = tmp_path / "out.csv"
-    out.write_text("the previous complete result\n", encoding="utf-8")
-    proc = subprocess.Popen(
-        [str(SCRIPT), "score", "-", "-o", str(out), "--model", str(model_path), "--batch-size", "64"],
-        stdin=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp_path,
-    )
-    try:
-        for i in range(3000):  # ~120 kB of output: some of it is flushed to the temporary file
-            proc.stdin.write(f"{ATTACK} {i}\n".encode())
-        proc.stdin.flush()
-        deadline = time.monotonic() + 120
-        while not any(p.name.endswith(".part") and p.stat().st_size > 0 for p in tmp_path.iterdir()):
-            assert proc.poll() is None and time.monotonic() < deadline, "no partial output appeared"
-            time.sleep(0.05)
-        proc.send_signal(sig)  # stdin stays open: the run cannot have finished
-        rc = proc.wait(timeout=60)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-        proc.stdin.close()
-    assert rc == code
-    assert word in proc.stderr.read().decode()
-    assert out.read_text(encoding="utf-8") == "the previous complete result\n"
-    assert sorted(os.listdir(tmp_path)) == ["out.csv"]
 
 
 def test_line_breaks_inside_posts_do_not_split_output_rows(model_path, tmp_path):

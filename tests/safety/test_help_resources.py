@@ -14,7 +14,7 @@ import pytest
 import yaiba
 from yaiba.safety.help_resources import ATTACK_KINDS, COLUMNS, last_checked, load_table
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_table_loads_as_typed_records_with_the_named_services():
@@ -55,7 +55,7 @@ def test_threats_point_to_the_police_and_insults_to_the_human_rights_bureau():
 
 
 def test_unknown_kind_is_refused_with_the_choices():
-    with pytest.raises(ValueError, match="unknown attack kind 'harsh'.*insult"):
+    with pytest.raises(ValueError, match=r"unknown attack kind 'harsh'.*insult"):
         yaiba.help_resources("harsh")
 
 
@@ -89,8 +89,20 @@ def test_a_bad_table_is_refused_naming_line_and_column(tmp_path, column, value, 
 
 def test_the_table_is_in_the_built_wheel(tmp_path):
     out = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(tmp_path), str(ROOT)],
-        capture_output=True, text=True,
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(tmp_path),
+            str(ROOT),
+        ],
+        capture_output=True,
+        text=True,
     )
     assert out.returncode == 0, out.stderr
     (wheel,) = tmp_path.glob("yaiba-*.whl")

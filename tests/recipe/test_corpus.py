@@ -1,4 +1,7 @@
-"""Reposts and quotes (data/corpus_reposts.csv): endorsing an attack is an attack, condemning
+"""The project's labelled corpus, whose schema lives in yaiba.recipe.corpus: schema, label and
+kind sets, no duplicates, minimal pairs.
+
+Reposts and quotes (data/corpus_reposts.csv): endorsing an attack is an attack, condemning
 it or reporting it as its victim is not. Schema checks, and held-out behaviour of a model
 trained with these rows."""
 
@@ -9,10 +12,42 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-import yaiba
-from yaiba.recipe.corpus import FORMS, KINDS, TARGETS
 
-ROOT = Path(__file__).resolve().parents[1]
+import yaiba
+from yaiba.recipe.corpus import COLUMNS, FORMS, KINDS, TARGETS
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_schema_and_value_sets(corpus):
+    assert tuple(corpus.columns) == COLUMNS
+    assert len(corpus) >= 1500
+    assert set(corpus.label) == set(KINDS)
+    for label, kinds in KINDS.items():
+        assert set(corpus.kind[corpus.label == label]) == kinds, label
+    assert set(corpus.target) <= TARGETS
+    assert set(corpus.form) <= FORMS
+    assert corpus.id.is_unique
+
+
+def test_no_text_is_duplicated_or_blank(corpus):
+    stripped = corpus.text.str.strip()
+    assert (stripped != "").all()
+    assert stripped.is_unique
+
+
+def test_minimal_pairs_pair_an_attack_with_a_non_attack(corpus):
+    paired = corpus[corpus.pair_id != ""]
+    assert len(paired) / len(corpus) >= 0.35
+    criticism_pairs = 0
+    for pair_id, group in paired.groupby("pair_id"):
+        labels = set(group.label)
+        assert "attack" in labels and labels - {"attack"}, pair_id
+        criticism_pairs += "criticism" in labels
+    assert criticism_pairs >= 0.8 * paired.pair_id.nunique()
+
+
+# -- reposts and quotes (data/corpus_reposts.csv) -------------------------------------------
 
 STANCE = {"counter_speech", "victim_report"}
 

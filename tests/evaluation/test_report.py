@@ -1,0 +1,36 @@
+"""The evaluation report: strict JSON, and the HTML of a worst error."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+
+def test_to_dict_is_strict_json(report):
+    d = json.loads(json.dumps(report.to_dict(), ensure_ascii=False, allow_nan=False))
+    assert {"per_class", "macro_f1", "confusion_matrix", "attack"} <= set(d)  # the metrics' keys stay
+    assert d["threshold"]["threshold"] == pytest.approx(report.threshold.threshold)
+    assert len(d["worst_errors"]) == 5 and d["worst_errors"][0]["evidence"]
+    assert d["curves"]["roc"]["area"] == pytest.approx(report.roc.area)
+    assert "curves" not in report.to_dict(curves=False)
+
+
+def test_error_html_escapes_the_post_and_marks_the_evidence():
+    from yaiba.core.explain import Evidence, Explanation
+    from yaiba.evaluation.report import WorstError, error_html
+
+    text = "<b>x</b> クズ & クズ"
+    ev = (Evidence("クズ", "word", 1.2, ((9, 11), (14, 16))), Evidence("ズ", "char", 0.3, ((10, 11),)))
+    e = WorstError(
+        row=3,
+        text=text,
+        label="neutral",
+        predicted="attack",
+        confidence=0.9,
+        p_positive=0.9,
+        explanation=Explanation(text, "attack", 0.9, {"attack": 0.9}, ev),
+    )
+    html = error_html(e)
+    assert "<b>x</b>" not in html and "&lt;b&gt;x&lt;/b&gt;" in html
+    assert html.count("<mark>クズ</mark>") == 2 and "&amp;" in html  # overlapping spans merged

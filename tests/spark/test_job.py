@@ -1,0 +1,107 @@
+"""`yaiba spark-score` (yaiba.spark.job): CSV and Parquet in and out on a local[2] SparkSession,
+checked against in-process scoring; malformed rows and errors."""
+
+from __future__ import annotations
+
+import csv
+import io
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+
+from yaiba.cli.main import main
+
+POSTS = [
+    "お前みたいなクズは生きてる価値ない",
+    "店員さんの対応が丁寧で嬉しかった",
+    "新機能、使いにくいので元に戻してほしい",
+]
+
+
+def _write_csv(path: Path, rows, header=("id", "text")) -> Path:
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(header)
+        w.writerows(rows)
+    return path
+
+
+def _part_files(folder: Path, ext: str) -> list[Path]:
+    return sorted(p for p in folder.iterdir() if p.name.startswith("part-") and p.name.endswith(ext))
+
+
+CLI_ROWS = [
+    ("001", POSTS[0]),
+    ("002", ""),  # an empty CSV field is a missing text, as in `yaiba score`
+    ("003", "改行を含む投稿。\nこの采配は最悪、説明してほしい"),
+    ("004", 'カンマ, と "引用符" を含む'),
+    ("005", POSTS[1]),
+    ("006", POSTS[2]),
+]
+
+
+def test_spark_score_csv_to_parquet_matches_in_process(spark, small_model, model_path, tmp_path, capsys):
+    src = _write_csv(tmp_path / "posts.csv", CLI_ROWS)
+    out = tmp_path / "scored"
+    assert main(["spark-score", str(src), str(out), "--model", str(model_path), "--partitions", "3"]) == 0
+    assert "6 rows" in capsys.readouterr().err
+    table = pd.concat([pq.read_table(p).to_pandas() for p in _part_files(out, ".parquet")], ignore_index=True)
+    assert list(table["id"]) == [r[0] for r in CLI_ROWS]  # order kept across the 3 partitions
+    assert list(table.columns[:2]) == ["id", "text"] and "_corrupt_record" not in table.columns
+    ok = [i for i, r in enumerate(CLI_ROWS) if r[1]]
+    expected = small_model.score([CLI_ROWS[i][1] for i in ok])
+    np.testing.assert_allclose(table["p_attack"].to_numpy()[ok], expected, atol=1e-6, rtol=0)
+    assert table["text"][2] == CLI_ROWS[2][1] and table["text"][3] == CLI_ROWS[3][1]
+    assert table["error"][1] == "missing text in column 'text' (null)" and pd.isna(table["p_attack"][1])
+
+
+def test_spark_score_parquet_to_csv_and_malformed_csv_rows(spark, small_model, model_path, tmp_path, capsys):
+    src = tmp_path / "in.parquet"
+    pd.DataFrame({"id": [1, 2, 3], "body": [POSTS[0], None, POSTS[2]]}).to_parquet(src)
+    out = tmp_path / "csv_out"
+    args = ["spark-score", str(src), str(out), "--text-col", "body", "--model", str(model_path), "--format", "csv"]
+    assert main(args) == 0
+    assert "1 row(s) could not be scored" in capsys.readouterr().err
+    rows = [
+        r
+        for p in _part_files(out, ".csv")
+        for r in csv.DictReader(io.StringIO(p.read_text(encoding="utf-8"), newline=""))
+    ]
+    assert [r["id"] for r in rows] == ["1", "2", "3"]
+    assert abs(float(rows[0]["p_attack"]) - float(small_model.score([POSTS[0]])[0])) <= 1e-6
+    assert rows[1]["p_attack"] == "" and "missing text" in rows[1]["error"]
+    assert main(args) == 2  # the output exists
+    assert "--overwrite" in capsys.readouterr().err
+    assert main(args + ["--overwrite"]) == 0
+
+    bad = tmp_path / "bad.csv"
+    bad.write_text(f"id,text\n1,{POSTS[0]}\n2,a,b,c\n3,{POSTS[1]}\n", encoding="utf-8")
+    out2 = tmp_path / "bad_out"
+    assert main(["spark-score", str(bad), str(out2), "--model", str(model_path)]) == 0
+    table = pq.read_table(out2).to_pandas().sort_values("id")
+    assert list(table["id"]) == ["1", "2", "3"]
+    assert table["error"].iloc[1].startswith("malformed CSV record: 2,a,b,c")
+    assert pd.isna(table["p_attack"].iloc[1]) and not pd.isna(table["p_attack"].iloc[2])
+
+
+def test_spark_score_errors(spark, model_path, tmp_path, capsys, monkeypatch):
+    src = _write_csv(tmp_path / "p.csv", [(1, POSTS[0])], header=("id", "body"))
+    assert main(["spark-score", str(src), str(tmp_path / "o"), "--model", str(model_path)]) == 1
+    assert "no column 'text'" in capsys.readouterr().err
+    assert main(["spark-score", str(tmp_path / "nope.csv"), str(tmp_path / "o")]) == 1
+    assert "no such file" in capsys.readouterr().err
+    (tmp_path / "weird").mkdir()
+    (tmp_path / "weird" / "a.txt").write_text("x")
+    assert main(["spark-score", str(tmp_path / "weird"), str(tmp_path / "o")]) == 1
+    assert "--in-format" in capsys.readouterr().err
+    assert main(["spark-score", str(src), str(tmp_path / "o"), "--conf", "novalue"]) == 2
+    numbers = tmp_path / "numbers.parquet"
+    pd.DataFrame({"text": [1, 2]}).to_parquet(numbers)
+    assert main(["spark-score", str(numbers), str(tmp_path / "o"), "--model", str(model_path)]) == 1
+    assert "column 'text' is bigint, not string" in capsys.readouterr().err
+    monkeypatch.setitem(sys.modules, "pyspark", None)
+    assert main(["spark-score", str(src), str(tmp_path / "o")]) == 1
+    assert "pip install 'yaiba[spark]'" in capsys.readouterr().err
