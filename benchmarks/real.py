@@ -70,9 +70,11 @@ def main() -> None:
     args = ap.parse_args()
     data = load_labelled_ids(args.datasets, args.labels)
     if args.posts:  # a stratified subset of the labels, same seed every run
-        data = data.groupby("label", group_keys=False).apply(
-            lambda g: g.sample(min(len(g), max(1, round(args.posts * len(g) / len(data)))), random_state=0)
-        )
+        share = args.posts / len(data)
+        keep = [
+            g.sample(min(len(g), max(1, round(share * len(g)))), random_state=0).index for _, g in data.groupby("label")
+        ]
+        data = data.loc[sorted(i for idx in keep for i in idx)].reset_index(drop=True)
     model = yaiba.load(args.model)
     proba = model.predict_proba(data.text.tolist())
     pred = np.array(model.labels_from_proba(proba))

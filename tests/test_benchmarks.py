@@ -88,3 +88,36 @@ def test_robustness_benchmarks_print_json(model_path):
                 assert set(result["time_exponent"]) == {"score/odd-mix", "explain/japanese"}
             else:
                 assert result["inputs"] > 0 and result["failures"] == []
+
+
+def test_real_post_benchmark_prints_json_with_intervals(datasets, model_path, tmp_path):
+    """benchmarks/real.py on a stratified 150-post subset of the real-post development set."""
+    errors = tmp_path / "errors.jsonl"
+    out = subprocess.run(
+        [
+            sys.executable,
+            str(BENCH / "real.py"),
+            "--posts",
+            "150",
+            "--bootstrap",
+            "50",
+            "--json",
+            "--datasets",
+            str(datasets),
+            "--model",
+            str(model_path),
+            "--errors",
+            str(errors),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert out.returncode == 0, out.stderr
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    assert 140 <= result["posts"] <= 160 and sum(result["label_counts"].values()) == result["posts"]
+    for key in ("attack_f1", "attack_pr_auc", "macro_f1", "criticism_to_attack", "neutral_to_attack", "recall_insult"):
+        low, high = result["results"][key]["ci95"]
+        assert low <= result["results"][key]["value"] <= high
+    wrong = [json.loads(line) for line in errors.read_text(encoding="utf-8").splitlines()]
+    assert all(e["label"] != e["predicted"] and "text" not in e for e in wrong)
