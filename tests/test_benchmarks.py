@@ -106,6 +106,8 @@ def test_real_post_benchmark_prints_json_with_intervals(datasets, model_path, tm
             str(datasets),
             "--model",
             str(model_path),
+            "--compare",
+            str(model_path),
             "--errors",
             str(errors),
         ],
@@ -119,5 +121,7 @@ def test_real_post_benchmark_prints_json_with_intervals(datasets, model_path, tm
     for key in ("attack_f1", "attack_pr_auc", "macro_f1", "criticism_to_attack", "neutral_to_attack", "recall_insult"):
         low, high = result["results"][key]["ci95"]
         assert low <= result["results"][key]["value"] <= high
+    same = result["compare"]["results"]["attack_f1"]  # the model compared with itself
+    assert same["difference"] == 0 and same["difference_ci95"] == [0, 0]
     wrong = [json.loads(line) for line in errors.read_text(encoding="utf-8").splitlines()]
     assert all(e["label"] != e["predicted"] and "text" not in e for e in wrong)

@@ -44,7 +44,7 @@ def test_minimal_pairs_pair_an_attack_with_a_non_attack(corpus):
         labels = set(group.label)
         assert "attack" in labels and labels - {"attack"}, pair_id
         criticism_pairs += "criticism" in labels
-    assert criticism_pairs >= 0.8 * paired.pair_id.nunique()
+    assert criticism_pairs >= 0.75 * paired.pair_id.nunique()  # guideline R12 (v1.1)
 
 
 # -- reposts and quotes (data/corpus_reposts.csv) -------------------------------------------

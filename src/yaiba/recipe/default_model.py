@@ -21,6 +21,10 @@ from yaiba.model import Model, train
 RTP_HOLDOUT_EVERY = 5
 PUBLIC_WEIGHT = 2.0  # public rows are real posts; they count double against written ones
 SETTINGS: dict[str, Any] = {}  # AttackClassifier defaults
+ATTACK_THRESHOLD = 0.5
+"""The shipped model says ``attack`` only when P(attack) >= 0.5 (more likely than not), not
+whenever attack is merely the largest of three probabilities: on real posts (data/real/)
+the plain argmax called 20 % of criticism an attack."""
 
 
 def rtp_holdout(ids: pd.Series) -> np.ndarray:
@@ -28,14 +32,14 @@ def rtp_holdout(ids: pd.Series) -> np.ndarray:
     return (ids.astype(int) % RTP_HOLDOUT_EVERY == 0).to_numpy()
 
 
-def training_frame(corpus: str | os.PathLike, datasets_dir: str | os.PathLike) -> pd.DataFrame:
+def training_frame(corpus: str | os.PathLike[str], datasets_dir: str | os.PathLike[str]) -> pd.DataFrame:
     """All training rows: text, label (attack/criticism/neutral), kind, source, weight."""
     own = ds.load_table(corpus, kind_col="kind")
     own = own.assign(source="corpus", weight=1.0)
     return pd.concat([own, public_frame(datasets_dir)], ignore_index=True)
 
 
-def public_frame(datasets_dir: str | os.PathLike) -> pd.DataFrame:
+def public_frame(datasets_dir: str | os.PathLike[str]) -> pd.DataFrame:
     """The public training rows: inspection_ai and RTP-LX but its held-out rows, mapped to
     yaiba's labels ("not_attack" -> "neutral"), weighted ``PUBLIC_WEIGHT``."""
     insp = ds.load_inspection_ai(datasets_dir)
@@ -52,7 +56,7 @@ def _digest(frame: pd.DataFrame) -> str:
     return h.hexdigest()
 
 
-def build(corpus: str | os.PathLike, datasets_dir: str | os.PathLike) -> Model:
+def build(corpus: str | os.PathLike[str], datasets_dir: str | os.PathLike[str]) -> Model:
     """Train the default model from the corpus and the allowed public datasets."""
     frame = training_frame(corpus, datasets_dir)
     summary = {
@@ -64,10 +68,11 @@ def build(corpus: str | os.PathLike, datasets_dir: str | os.PathLike) -> Model:
         "public_label_mapping": "inspection_ai: Toxic+Very Toxic votes > Not Toxic+Hard to Say; "
         "rtp_lx: mean Toxicity >= 3; not attack -> neutral",
         "public_weight": PUBLIC_WEIGHT,
+        "attack_threshold": ATTACK_THRESHOLD,
         "data_sha256": _digest(frame),
         "corpus": Path(corpus).name,
     }
-    return train(
+    model = train(
         frame["text"],
         frame["label"],
         kinds=frame["kind"],
@@ -75,9 +80,10 @@ def build(corpus: str | os.PathLike, datasets_dir: str | os.PathLike) -> Model:
         info={"recipe": summary},
         **SETTINGS,
     )
+    return model.with_thresholds({"attack": ATTACK_THRESHOLD})
 
 
-def measure(model: Model, datasets_dir: str | os.PathLike) -> dict[str, Any]:
+def measure(model: Model, datasets_dir: str | os.PathLike[str]) -> dict[str, Any]:
     """The numbers the model card reports, on data the shipped model never trained on.
 
     - ``dev``: criticism_vs_attack/dev.csv (3 classes), with the share of each subtype
