@@ -22,14 +22,14 @@ $(VENV)/.dev: pyproject.toml | $(BIN)/python
 demo: $(VENV)/.core
 	$(BIN)/yaiba score data/examples.csv --out-format table
 
-## lint (ruff), format check (ruff format), types (mypy --strict ratchet), then the test suite
+## lint (ruff), format check (ruff format), types (mypy --strict on src/yaiba), then the test suite
 test: lint
 	$(BIN)/python -m pytest -q
 
 lint: $(VENV)/.dev
-	$(BIN)/ruff check src tests benchmarks tools
-	$(BIN)/ruff format --check src tests benchmarks tools
-	$(BIN)/python tools/mypy_ratchet.py
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/mypy
 
 ## build the API reference (docs/_build/html), warnings as errors
 docs: $(VENV)/.dev

@@ -2,9 +2,16 @@
 
 ``data/obfuscation.csv`` (written for the project) holds clean attack and non-attack
 sentences (``evasion == clean``) and, in the same ``group_id``, variants per evasion type:
-width, spacing, symbols, zero_width, kana, kanji_sub, elongation, mixed. For each type this
-reports, on the variants and on their clean originals: attack recall (P(attack) >= 0.5 on
-attack rows), false-positive rate (on not_attack rows), and the mean change of P(attack).
+width, spacing, symbols, zero_width, kana, kanji_sub, elongation, mixed (the classic ones);
+ellipsis (死…ね), homoglyph (ѕhine with a Cyrillic ѕ), romaji (shine, korosu), fuseji (死●,
+殺＊), emoji_pad (死🔥ね) (the new ones); and harmless look-alikes, each beside a clean
+paraphrase: lookalike_city (あの市ね、), lookalike_honorific (山田氏ね、), lookalike_quiz
+(正解は〇ね), lookalike_count (あと4ね), lookalike_shine_word (遅いしね, シネマ),
+lookalike_kill_news (殺人事件の報道), lookalike_game_kill (キル数), lookalike_hyperbole
+(死ぬほどうまい). For each type, and for the groups all / classic / new_variants /
+lookalikes, this reports, on the variants and on their clean originals: attack recall
+(P(attack) >= 0.5 on attack rows), false-positive rate (on not_attack rows), and the mean
+change of P(attack).
 Target (issue 5): recall on variants within 5 points of recall on the clean sentences, and
 no rise in false positives.
 
@@ -22,14 +29,32 @@ import pandas as pd
 import yaiba
 from _common import ROOT, emit, machine, parser
 
+CLASSIC = {"width", "spacing", "symbols", "zero_width", "kana", "kanji_sub", "elongation", "mixed"}
+NEW_VARIANTS = {"ellipsis", "homoglyph", "romaji", "fuseji", "emoji_pad"}
+
+
+def _group(data: pd.DataFrame, evasion: str) -> pd.DataFrame:
+    if evasion == "all":
+        return data[data.evasion != "clean"]
+    if evasion == "classic":
+        return data[data.evasion.isin(CLASSIC)]
+    if evasion == "new_variants":
+        return data[data.evasion.isin(NEW_VARIANTS)]
+    if evasion == "lookalikes":
+        return data[data.evasion.str.startswith("lookalike_")]
+    return data[data.evasion == evasion]
+
 
 def measure(clf: yaiba.Model, data: pd.DataFrame, threshold: float = 0.5) -> dict:
     p = clf.score(data["text"])
     data = data.assign(p=p, flagged=p >= threshold)
     clean = data[data.evasion == "clean"].set_index("group_id")
     out = {}
-    for evasion in ["all"] + sorted(set(data.evasion) - {"clean"}):
-        var = data[data.evasion != "clean"] if evasion == "all" else data[data.evasion == evasion]
+    groups = ["all", "classic", "new_variants", "lookalikes"]
+    for evasion in groups + sorted(set(data.evasion) - {"clean"}):
+        var = _group(data, evasion)
+        if var.empty:
+            continue
         base = clean.loc[var.group_id]
         row = {}
         for label, name in (("attack", "recall"), ("not_attack", "false_positive_rate")):

@@ -12,7 +12,9 @@ Measured in one run, so the ratios compare like with like:
 - ``sklearn_wakati_batch`` / ``sklearn_wakati_post_by_post``: the same pipeline with the
   faster ``-Owakati`` tokenizer yaiba uses, a stronger baseline;
 - ``fasttext``: fastText supervised (``pip install 'yaiba[bench]'``) on the same fugashi
-  tokens, tokenisation included.
+  tokens, tokenisation included;
+- ``cli_score_in_process`` / ``cli_score_n_jobs_2``: the ``yaiba score`` command (called
+  in this process) on the posts as a text file, CSV out, in process / with ``--n-jobs 2``.
 
 Posts: Nishika ``unlabelled.csv`` then ``train.csv`` texts repeated to ``--posts``. The runs
 are interleaved, ``--repeat`` rounds of each, and the median round is reported, so that a
@@ -32,6 +34,7 @@ import pandas as pd
 
 import yaiba
 from _common import emit, machine, parser, real_posts, timed
+from yaiba.cli.main import main as cli_main
 from yaiba.text.tokenizer import new_tagger
 
 
@@ -70,11 +73,25 @@ def main() -> int:
     few = posts[:2000]  # post by post is slow: timed on these, scaled to all posts
     runs["sklearn_post_by_post"] = lambda: [naive.predict_proba([t]) for t in few]
     runs["sklearn_wakati_post_by_post"] = lambda: [naive_wakati.predict_proba([t]) for t in few]
+    folder = tempfile.TemporaryDirectory()
+    cli_input = os.path.join(folder.name, "posts.txt")
+    with open(cli_input, "w", encoding="utf-8") as fh:  # one post per line
+        fh.writelines(" ".join(t.splitlines()) + "\n" for t in posts)
+    cli_argv = ["score", cli_input, "-o", os.path.join(folder.name, "scored.csv"), "--no-progress"]
+    cli_argv += ["--model", args.model] if args.model else []
+
+    def cli(*extra: str) -> None:
+        if cli_main([*cli_argv, *extra]) != 0:
+            raise RuntimeError(f"yaiba score {' '.join(extra)} failed")
+
+    runs["cli_score_in_process"] = cli
+    runs["cli_score_n_jobs_2"] = lambda: cli("--n-jobs", "2")
     rounds: dict[str, list[float]] = {name: [] for name in runs}
     for _ in range(args.repeat):
         for name, fn in runs.items():
             rounds[name].append(timed(fn, 1))
     seconds = {name: statistics.median(ts) for name, ts in rounds.items()}
+    folder.cleanup()
     for name in ("sklearn_post_by_post", "sklearn_wakati_post_by_post"):
         seconds[name] *= len(posts) / len(few)
 
@@ -92,6 +109,7 @@ def main() -> int:
     ratios = {
         "yaiba_1core_vs_floor": round(floor / one, 3),
         "all_cores_vs_1core": round(one / seconds["yaiba_all_cores"], 3),
+        "cli_n_jobs_2_vs_in_process": round(seconds["cli_score_in_process"] / seconds["cli_score_n_jobs_2"], 3),
         "yaiba_vs_sklearn_post_by_post": round(seconds["sklearn_post_by_post"] / one, 1),
         "yaiba_vs_sklearn_batch": round(seconds["sklearn_batch"] / one, 2),
         "yaiba_vs_sklearn_wakati_post_by_post": round(seconds["sklearn_wakati_post_by_post"] / one, 1),

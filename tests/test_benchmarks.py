@@ -60,6 +60,9 @@ def test_obfuscation_and_targets_benchmarks_print_json(datasets, model_path):
         result = json.loads(out.stdout.strip().splitlines()[-1])
         if script == "obfuscation.py":
             assert set(result["results"]) >= {"all", "width", "spacing", "symbols", "zero_width", "kana"}
+            new_groups = {"classic", "new_variants", "lookalikes", "ellipsis", "homoglyph", "romaji", "fuseji"}
+            assert set(result["results"]) >= new_groups | {"emoji_pad", "lookalike_city", "lookalike_quiz"}
+            assert result["results"]["lookalikes"]["n_not_attack"] >= 300
             assert 0 <= result["results"]["all"]["recall_variants"] <= 1
         else:
             assert set(result["met"]) >= {"dev_attack_f1", "rtp_lx_holdout_roc_auc", "nishika_pr_auc_attack"}

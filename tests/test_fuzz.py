@@ -47,3 +47,9 @@ def test_model_scores_are_finite_probabilities_and_deterministic(small_model, te
 def test_cli_keeps_every_row_in_order_with_the_api_scores(small_model, model_path, texts, fmt):
     with tempfile.TemporaryDirectory() as d:
         check_cli(main, small_model, model_path, Path(d), texts, fmt)
+
+
+def test_check_cli_keeps_byte_order_marks_after_the_first(small_model, model_path, tmp_path):
+    """Found by benchmarks/fuzz.py: a text file whose first post starts with several U+FEFF.
+    Only the first is a byte order mark; the harness used to drop one twice."""
+    check_cli(main, small_model, model_path, tmp_path, ["\ufeff\ufeff\ufeffクズ", "二行目"], "txt")

@@ -5,12 +5,12 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 import numpy as np
 import scipy.sparse as sp
 
-from yaiba.core import codec, persist
+from yaiba.core import codec, persist, signing
 from yaiba.core.attribution import driving_phrases
 from yaiba.core.cache import ProbaCache
 from yaiba.core.estimator import AttackClassifier, softmax
@@ -92,7 +92,7 @@ class Model:
     @property
     def featurizer(self) -> Featurizer:
         """The featurizer both heads share."""
-        return self.estimator.featurizer_  # type: ignore[no-any-return]
+        return self.estimator.featurizer_
 
     @property
     def positive_class(self) -> str:
@@ -220,9 +220,9 @@ class Model:
             rows = [by_text[t] if r is None else r for t, r in zip(norm, rows)]
         if not rows:
             return np.zeros((0, len(self.classes_)), dtype=np.float32)
-        return np.vstack(rows)
+        return np.vstack(cast(list[np.ndarray], rows))  # every row is filled in by now
 
-    def _kinds(self, matrix: sp.spmatrix) -> list[str]:
+    def _kinds(self, matrix: sp.csr_matrix | sp.coo_matrix) -> list[str]:
         """The kind head's most likely kind of each row."""
         head = self._require_kind_head()
         logits = head.logits_from_matrix(matrix)
@@ -311,7 +311,7 @@ class Model:
         return self.cache.maxsize if self.cache is not None else 0
 
     def _copy(self, **changes: Any) -> Model:
-        settings = {
+        settings: dict[str, Any] = {
             "kind_estimator": self.kind_estimator,
             "positive_label": self.positive_label,
             "thresholds": self.thresholds,
@@ -327,13 +327,18 @@ class Model:
             self.estimator, self.kind_estimator, self.positive_label, dict(self.thresholds), self.info
         )
 
-    def save(self, path: str | os.PathLike[str]) -> None:
-        """Write the model to ``path`` (a .npz archive of arrays and JSON; no pickle)."""
-        codec.write(path, self._parts())
+    def save(self, path: str | os.PathLike[str], *, signing_key: signing.PrivateKeySource | None = None) -> None:
+        """Write the model to ``path`` (a .npz archive of arrays and JSON; no pickle).
 
-    def to_bytes(self) -> bytes:
-        """The bytes :meth:`save` writes; :func:`yaiba.load` reads them back."""
-        return codec.to_bytes(self._parts())
+        With ``signing_key`` (an Ed25519 private key object, or a PEM file's path or bytes;
+        needs ``pip install 'yaiba[sign]'``) the file carries a signature of its checksum, so
+        ``yaiba.load(path, trusted_keys=[public_key])`` can prove it came from you.
+        """
+        codec.write(path, self._parts(), signing_key=signing_key)
+
+    def to_bytes(self, *, signing_key: signing.PrivateKeySource | None = None) -> bytes:
+        """The bytes :meth:`save` writes (signed with ``signing_key`` if given); :func:`yaiba.load` reads them back."""
+        return codec.to_bytes(self._parts(), signing_key=signing_key)
 
     def __reduce__(self) -> tuple[Any, ...]:
         # pickling a Model (e.g. to a worker process) ships the safe file format
@@ -377,14 +382,21 @@ def _default_source() -> persist.Source:
         raise
 
 
-def load(path: persist.Source | None = None) -> Model:
+def load(path: persist.Source | None = None, *, trusted_keys: Iterable[signing.PublicKeySource] | None = None) -> Model:
     """Load a model saved with :meth:`Model.save`, or the shipped default model.
 
     Never unpickles, never uses the network, never writes. Raises ModelFormatError for a
-    truncated, tampered, unsafe or wrong-version file, FileNotFoundError for a missing one.
+    truncated, tampered, unsafe, nonsensical (non-finite weights, a temperature <= 0, unknown
+    members, ...) or wrong-version file, FileNotFoundError for a missing one.
+
+    ``trusted_keys``: Ed25519 public keys (key objects, or PEM files' paths or bytes; needs
+    ``pip install 'yaiba[sign]'``). When given, the file must carry a valid signature by one
+    of them, else ModelFormatError; unsigned files are refused. None (the default) checks no
+    signature. The checksum every file carries only detects damage; a signature proves who
+    wrote the file, not that the model is good.
     """
     source = _default_source() if path is None else path
-    parts = codec.read(source)
+    parts = codec.read(source, trusted_keys=trusted_keys)
     try:
         return Model(
             parts.label,
@@ -437,7 +449,7 @@ def train(
         if len(kind_list) != len(items):
             raise ValueError(f"got {len(items)} texts but {len(kind_list)} kinds")
         rows = [i for i, lab in enumerate(y) if lab == positive_label]
-        missing = [i for i in rows if not isinstance(kind_list[i], str) or not kind_list[i].strip()]
+        missing = [i for i in rows if not isinstance(kind_list[i], str) or not cast(str, kind_list[i]).strip()]
         if missing:
             raise ValueError(f"kinds[{missing[0]}] is missing for a {positive_label!r} row")
         kind_y = [kind_list[i] for i in rows]

@@ -17,13 +17,19 @@ import math
 import os
 import re
 import unicodedata
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from yaiba.text import tokenizer
 from yaiba.text.normalize import normalize, normalize_batch, normalize_with_offsets
+
+if TYPE_CHECKING:
+    from hypothesis.strategies import SearchStrategy
+
+    from yaiba.model import Model
 
 # Characters and pieces that broke or could break text pipelines: NUL and controls, lone
 # surrogates, bidi and zero-width marks, combining marks, ZWJ emoji, variation selectors,
@@ -134,7 +140,7 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 _CONTROL_CATEGORIES = {"Cc"}
 
 
-def strategies():
+def strategies() -> tuple[SearchStrategy[str], SearchStrategy[list[str]]]:
     """Hypothesis strategies: ``text`` (one post) and ``texts`` (a batch of 1 to 6 posts)."""
     from hypothesis import strategies as st
 
@@ -173,7 +179,7 @@ def check_normalizer(text: str) -> None:
 class ParseSpy:
     """Wraps the thread's MeCab tagger and records the length of every piece it is given."""
 
-    def __init__(self, tagger) -> None:
+    def __init__(self, tagger: tokenizer.WakatiTagger) -> None:
         self._tagger = tagger
         self.lengths: list[int] = []
         self.pieces: list[str] = []
@@ -211,7 +217,7 @@ def check_tokenizer(text: str) -> None:
 # -- model ------------------------------------------------------------------------------------
 
 
-def check_model(model, texts: Sequence[str], explain: int = 2) -> None:
+def check_model(model: Model, texts: Sequence[str], explain: int = 2) -> None:
     texts = list(texts)
     proba = model.predict_proba(texts)
     assert proba.shape == (len(texts), len(model.classes_)) and proba.dtype == np.float32
@@ -263,13 +269,20 @@ def write_input(folder: Path, texts: Sequence[str], fmt: str) -> tuple[Path, lis
             w.writerows([i, t] for i, t in enumerate(held))
         return path, held, [t == "" or "\x00" in t for t in held]
     held = [re.sub("[\r\n]", "", t) for t in held]
-    if held and held[0].startswith("\ufeff"):  # a byte order mark at the top is skipped
-        held[0] = held[0][1:]
     path.write_text("".join(t + "\n" for t in held), encoding="utf-8")
+    if held and held[0].startswith("\ufeff"):  # one byte order mark at the top is skipped
+        held[0] = held[0][1:]
     return path, held, [False] * len(texts)
 
 
-def check_cli(main, model, model_path: str | os.PathLike, folder: Path, texts: Sequence[str], fmt: str) -> None:
+def check_cli(
+    main: Callable[[list[str]], int],
+    model: Model,
+    model_path: str | os.PathLike[str],
+    folder: Path,
+    texts: Sequence[str],
+    fmt: str,
+) -> None:
     """``yaiba score`` on a file of ``texts``: exit 0, one row per input in order, the text
     kept, the scores the API gives, errors exactly on the rows that must fail, no stray files."""
     path, held, bad = write_input(folder, texts, fmt)

@@ -314,3 +314,93 @@ def test_hostile_files_run_nothing_and_write_nothing(model_path, tmp_path):
     assert result["refused"] == list(files)
     assert result["events"] == []
     assert not marker.exists()
+
+
+# -- bounded metadata and known members only (checked before any big member is read) ----------
+
+
+def _zip_with(path, members):
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+    return path
+
+
+def _meta_npy(text: bytes) -> bytes:
+    buf = io.BytesIO()
+    np.save(buf, np.frombuffer(text, dtype=np.uint8))
+    return buf.getvalue()
+
+
+def test_small_file_of_deeply_nested_metadata_is_refused_without_recursion_error(tmp_path):
+    text = b"[" * 200_000 + b"]" * 200_000
+    bad = _zip_with(tmp_path / "deep.npz", {"meta.npy": _meta_npy(text)})
+    assert bad.stat().st_size < 2000  # deflate makes 400 kB of brackets a file of a few hundred bytes
+    with pytest.raises(ModelFormatError, match="nests"):
+        yaiba.load(bad)
+
+
+def test_nesting_depth_ignores_brackets_inside_strings():
+    assert persist.json_depth('{"a": [1, {"b": "[[[[\\"{{"}]}') == 3
+    assert persist.json_depth("[]") == 1
+    assert persist.json_depth("12") == 0
+
+
+def test_metadata_over_the_size_limit_is_refused_before_it_is_parsed(model_path, tmp_path):
+    padding = {"padding": "x" * (persist.MAX_META_BYTES + 10)}
+    bad = _rewrite(model_path, tmp_path / "bigmeta.npz", meta_update={"info": padding})
+    with pytest.raises(ModelFormatError, match="metadata of"):
+        yaiba.load(bad)
+
+
+def test_metadata_with_a_huge_integer_is_a_model_format_error(tmp_path):
+    text = b'{"format": "yaiba-model", "n": ' + b"9" * 5000 + b"}"
+    bad = _zip_with(tmp_path / "digits.npz", {"meta.npy": _meta_npy(text)})
+    with pytest.raises(ModelFormatError, match="not valid JSON"):
+        yaiba.load(bad)
+
+
+@pytest.mark.parametrize("name", ["label.extra.npy", "evil.data.npy", "kind.weights_backup.npy"])
+def test_unknown_member_is_refused_by_name(model_path, tmp_path, name):
+    bad = _rewrite(model_path, tmp_path / "extra.npz", extra={name: _npy_header((3,), data=b"\0" * 12)})
+    with pytest.raises(ModelFormatError, match="unexpected archive member"):
+        yaiba.load(bad)
+
+
+def test_big_unknown_member_is_refused_before_it_is_read(model_path, tmp_path):
+    """A 256 MB member (a few hundred kB compressed) costs no memory: its name refuses it."""
+    bad = _rewrite(model_path, tmp_path / "bigextra.npz")
+    n = 64 * 2**20  # float32 values: 256 MB
+    with zipfile.ZipFile(bad, "a", zipfile.ZIP_DEFLATED) as zf, zf.open("evil.data.npy", "w", force_zip64=True) as fh:
+        fh.write(_npy_header((n,)))
+        chunk = b"\0" * 2**24
+        for _ in range(n * 4 // len(chunk)):
+            fh.write(chunk)
+    tracemalloc.start()
+    try:
+        with pytest.raises(ModelFormatError):
+            yaiba.load(bad)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 64 * 2**20
+
+
+def test_metadata_is_read_and_checked_before_the_arrays(model_path, tmp_path, monkeypatch):
+    bad = _rewrite(model_path, tmp_path / "v7.npz", meta_update={"format_version": 7})
+    read = []
+    original = np.lib.format.read_array
+    monkeypatch.setattr(np.lib.format, "read_array", lambda fh, **kw: read.append(1) or original(fh, **kw))
+    with pytest.raises(ModelFormatError, match="version 7"):
+        yaiba.load(bad)
+    assert len(read) == 1  # the metadata only
+
+
+def test_unsigned_checksum_is_unchanged_so_todays_files_load(model_path):
+    """The checksum leaves out only ``checksum`` and the new optional ``signature``."""
+    meta, arrays = persist.read(model_path)
+    assert "signature" not in meta
+    assert persist.checksum(meta, arrays) == meta["checksum"]
+    assert persist.checksum({**meta, "signature": {"x": 1}}, arrays) == meta["checksum"]
+    shipped = yaiba.load()
+    assert shipped.classes_ == ("attack", "criticism", "neutral")

@@ -95,3 +95,24 @@ def test_dev_set_nudge_rates_meet_the_issue_targets(datasets):
     fired = np.array([yaiba.nudge(t, model=model) is not None for t in dev.text])
     assert fired[(dev.label == "criticism").to_numpy()].mean() <= 0.05
     assert fired[(dev.label == "attack").to_numpy()].mean() >= 0.90
+
+
+def test_a_long_draft_is_nudged_in_bounded_memory_with_spans_in_the_draft(small_model):
+    import tracemalloc
+
+    filler = "雨やっと止んだ。洗濯物干そ。今日は駅前のパン屋に寄ってから帰る予定。"
+    attack = "お前みたいなクズは生きてる価値ない。さっさと死ね"
+    body = filler * (200_000 // len(filler) + 1)
+    at = 150_000 - 150_000 % len(filler)
+    draft = (body[:at] + attack + body[at:])[:200_000]
+    tracemalloc.start()
+    try:
+        got = yaiba.nudge(draft, model=small_model, threshold=0.0)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 300 * 2**20, f"peak {peak / 2**20:.0f} MiB"
+    assert got is not None and got.spans
+    for (a, b), ph in zip(got.spans, got.phrases):
+        assert 0 <= a < b <= len(draft) and draft[a:b] == ph.text
+    assert any(at <= a and b <= at + len(attack) for a, b in got.spans)

@@ -124,3 +124,38 @@ def test_bad_input_is_named(scored, tmp_path, capsys):
     assert "bad.jsonl: line 2: invalid JSON" in capsys.readouterr().err
     assert main(["report-counts", str(tmp_path / "missing.csv")]) == 1
     assert main(["report-counts", str(scored), "-o", str(tmp_path / "no" / "dir" / "r")]) == 2
+
+
+@pytest.mark.parametrize(
+    "value", ["now", "10:00", "May", "-1", "yesterday", "2026-11", "20261129", "2026/1/5", "2026-02-30", "12345678"]
+)
+def test_partial_relative_or_impossible_times_are_bad_never_an_invented_day(value):
+    assert parse_days(pd.Series([value])).tolist() == [BAD_TIME]
+
+
+@pytest.mark.parametrize(
+    ("value", "day"),
+    [
+        ("2026-11-29", "2026-11-29"),
+        ("2026-11-29T23:30", "2026-11-29"),
+        ("2026-11-29 10:00:00.5", "2026-11-29"),
+        ("2026-11-28T15:30:00Z", "2026-11-29"),
+        ("2026-11-28T20:30:00+0900", "2026-11-28"),
+        ("2026-11-28T20:30:00-05", "2026-11-29"),
+        ("2026/11/29", "2026-11-29"),
+        ("2026/11/29 10:00:05", "2026-11-29"),
+        (" 1764428400 ", "2025-11-30"),
+        ("1764428400000", "2025-11-30"),
+    ],
+)
+def test_full_dates_in_the_documented_spellings_are_read(value, day):
+    assert parse_days(pd.Series([value])).tolist() == [day]
+
+
+def test_report_counts_puts_unreadable_times_under_bad_time(tmp_path):
+    scored = tmp_path / "scored.csv"
+    rows = [("attack", "", "now"), ("neutral", "", "10:00"), ("neutral", "", "May"), ("attack", "", "2026/11/29")]
+    pd.DataFrame(rows, columns=["label", "error", "timestamp"]).to_csv(scored, index=False)
+    counts = count_scored(str(scored), by=["day"])
+    assert counts.bad_times == 3 and counts.first_bad_time == 1
+    assert dict(zip(counts.labels["day"], counts.labels["posts"])) == {"2026-11-29": 1, BAD_TIME: 3}

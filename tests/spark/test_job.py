@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
+import pytest
 
 from yaiba.cli.main import main
 
@@ -105,3 +106,92 @@ def test_spark_score_errors(spark, model_path, tmp_path, capsys, monkeypatch):
     monkeypatch.setitem(sys.modules, "pyspark", None)
     assert main(["spark-score", str(src), str(tmp_path / "o")]) == 1
     assert "pip install 'yaiba[spark]'" in capsys.readouterr().err
+
+
+def _broken_csv(path: Path, n: int = 40, broken: int = 12, quoted: int = 22) -> Path:
+    """``n`` records; record ``broken`` opens a quote it never closes, record ``quoted`` holds
+    a legitimately quoted newline (the next quote character after the broken one)."""
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        fh.write("id,text\n")
+        for i in range(n):
+            if i == broken:
+                fh.write(f'{i:03d},"閉じない引用符 {POSTS[2]}\n')
+            elif i == quoted:
+                fh.write(f'{i:03d},"改行を\n含む投稿。{POSTS[0]}"\n')
+            else:
+                fh.write(f"{i:03d},{POSTS[i % 3]}\n")
+    return path
+
+
+def test_an_unterminated_quote_costs_one_error_row_never_the_rows_after_it(spark, model_path, tmp_path, capsys):
+    src = _broken_csv(tmp_path / "posts.csv")
+    out = tmp_path / "scored"
+    assert main(["spark-score", str(src), str(out), "--model", str(model_path), "--partitions", "2"]) == 0
+    err = capsys.readouterr().err
+    assert "40 rows" in err and "1 row(s) could not be scored" in err
+    table = pq.read_table(out).to_pandas()
+    assert list(table["id"]) == [f"{i:03d}" for i in range(40)]  # every record, once, in order
+    bad = table[table["error"].notna()]
+    assert list(bad["id"]) == ["012"] and bad["error"].iloc[0].startswith('malformed CSV record: 012,"閉じない引用符')
+    assert pd.isna(bad["text"].iloc[0]) and pd.isna(bad["p_attack"].iloc[0])
+    assert table["text"][13] == POSTS[13 % 3] and table["text"][22] == f"改行を\n含む投稿。{POSTS[0]}"
+    assert table["p_attack"].drop(index=12).notna().all()
+
+    # the same rows and the same broken row as `yaiba score` (yaiba.io.posts.Reader)
+    local = tmp_path / "local.csv"
+    assert main(["score", str(src), "-o", str(local), "--model", str(model_path)]) == 0
+    ref = pd.read_csv(local, dtype=str, keep_default_na=False)
+    assert list(ref["id"]) == list(table["id"])
+    assert list(ref.loc[ref["error"] != "", "id"]) == list(bad["id"])
+
+
+def test_csv_in_and_out_with_newlines_every_record_accounted(spark, model_path, tmp_path, capsys):
+    from yaiba.spark import job
+
+    src = _broken_csv(tmp_path / "p.csv", n=25, broken=5, quoted=9)
+    (tmp_path / "p.csv").write_text(
+        (tmp_path / "p.csv").read_text(encoding="utf-8") + "25,a,b,c\n\n", encoding="utf-8"
+    )  # too many fields, then a blank line: two more malformed records
+    out = tmp_path / "csv_out"
+    model = yaiba_load(model_path)
+    result = job.run(str(src), str(out), text_col="text", model=model, in_format="csv", out_format="csv")
+    assert (result.rows, result.errors, result.malformed) == (27, 3, 3)
+    rows = [
+        r
+        for p in _part_files(out, ".csv")
+        for r in csv.DictReader(io.StringIO(p.read_text(encoding="utf-8"), newline=""))
+    ]
+    assert len(rows) == 27 and rows[9]["text"].startswith("改行を\n含む投稿")
+    assert "expected 2 fields, got 4" in rows[25]["error"] and "expected 2 fields, got 0" in rows[26]["error"]
+
+
+def test_row_accounting_failure_is_loud(spark, model_path, tmp_path, capsys, monkeypatch):
+    from yaiba.spark import job
+
+    src = _broken_csv(tmp_path / "p.csv", n=10, broken=3, quoted=6)
+    original = job.write
+    monkeypatch.setattr(job, "write", lambda df, path, fmt, overwrite: original(df.limit(7), path, fmt, overwrite))
+    assert main(["spark-score", str(src), str(tmp_path / "o"), "--model", str(model_path)]) == 1
+    assert "row accounting failed: read 10 records (1 malformed)" in capsys.readouterr().err
+
+
+def test_remote_style_reading_matches_local_streaming(spark, tmp_path):
+    from yaiba.spark import job
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    _broken_csv(folder / "a.csv", n=15, broken=4, quoted=8)
+    _write_csv(folder / "b.csv", [("b1", POSTS[0]), ("b2", "")])
+    streamed = job.read_posts(spark, str(folder), "csv", "text", "utf-8").collect()
+    via_bytes = job.read_posts(spark, str(folder / "*.csv"), "csv", "text", "utf-8").collect()  # binaryFiles
+    assert len(streamed) == 17 and sorted(map(tuple, streamed)) == sorted(map(tuple, via_bytes))
+    assert sum(r[job.CORRUPT] is not None for r in streamed) == 1
+    _write_csv(folder / "c.csv", [("c1", POSTS[1])], header=("id", "body"))
+    with pytest.raises(Exception, match="differs from the first file"):
+        job.read_posts(spark, str(folder), "csv", "text", "utf-8").collect()
+
+
+def yaiba_load(path):
+    import yaiba
+
+    return yaiba.load(path)

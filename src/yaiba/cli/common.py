@@ -18,9 +18,11 @@ class UsageError(Exception):
 def encoding(name: str) -> str:
     """argparse type: a codec Python knows (e.g. utf-8, cp932)."""
     try:
-        codecs.lookup(name)
+        info = codecs.lookup(name)
     except LookupError:
         raise argparse.ArgumentTypeError(f"unknown encoding {name!r} (e.g. utf-8, cp932)") from None
+    if not getattr(info, "_is_text_encoding", True):  # rot13, base64, zlib: not for files
+        raise argparse.ArgumentTypeError(f"{name!r} is not a text encoding (e.g. utf-8, cp932)")
     return name
 
 

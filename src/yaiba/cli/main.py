@@ -1,8 +1,9 @@
 """The ``yaiba`` command: parser and dispatch; each command group lives in its own module.
 
 Exit codes: 0 success; 1 a data or model error (one line on stderr naming the file, row and
-column); 2 a usage error; 130 interrupted (Ctrl-C) and 143 terminated (SIGTERM), in which
-case no output file is left behind; 141 when the reader of stdout went away (``| head``).
+column); 2 a usage error; 130 interrupted (Ctrl-C), 143 terminated (SIGTERM) and 129 hung up
+(SIGHUP), in which case no output file is left behind; 141 when the reader of stdout went
+away (``| head``).
 """
 
 from __future__ import annotations
@@ -11,19 +12,25 @@ import argparse
 import os
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from types import FrameType
+from typing import Any
 
 from yaiba.cli import info, safety, score, spark, train
+from yaiba.cli import signing as sign_commands
 from yaiba.cli.common import EXIT_DATA, EXIT_USAGE, UsageError
 from yaiba.errors import YaibaError
 from yaiba.metadata import __version__
 
-GROUPS = (score, train, info, safety, spark)
+GROUPS = (score, train, info, safety, spark, sign_commands)
 
 
 class _Terminated(BaseException):
-    """SIGTERM, raised in the main thread so cleanup runs."""
+    """SIGTERM or SIGHUP, raised in the main thread so cleanup runs."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
 
 
 def parser() -> argparse.ArgumentParser:
@@ -42,12 +49,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser().parse_args(argv)
     except SystemExit as exc:  # argparse: --help (0) or a usage error (2)
         return int(exc.code or 0)
-    old = signal.getsignal(signal.SIGTERM)
-    try:
-        signal.signal(signal.SIGTERM, _on_sigterm)
-    except ValueError:  # not the main thread
-        old = None
-    handlers = {name: fn for group in GROUPS for name, fn in group.HANDLERS.items()}
+    old: dict[int, Any] = {}
+    for signum in _STOP_SIGNALS:
+        try:
+            old[signum] = signal.signal(signum, _on_sigterm)
+        except ValueError:  # not the main thread
+            break
+    handlers: dict[str, Callable[[argparse.Namespace], int]] = {
+        name: fn for group in GROUPS for name, fn in group.HANDLERS.items()
+    }
     try:
         return handlers[args.command](args)
     except UsageError as exc:
@@ -62,16 +72,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # the reader of stdout went away (| head): stop quietly
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141
-    except _Terminated:
-        print(f"yaiba {args.command}: terminated; no output written", file=sys.stderr)
-        return 143
+    except OSError as exc:  # permission denied, a folder where a file was expected, ...
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"yaiba {args.command}: error: {where}{exc.strerror or exc}", file=sys.stderr)
+        return EXIT_DATA
+    except _Terminated as exc:
+        name = signal.Signals(exc.signum).name
+        print(f"yaiba {args.command}: terminated ({name}); no output written", file=sys.stderr)
+        return 128 + exc.signum
     finally:
-        if old is not None:
-            signal.signal(signal.SIGTERM, old)
+        for signum, handler in old.items():
+            signal.signal(signum, handler)
+
+
+# SIGHUP (the terminal closed, an ssh session dropped) stops a run the way SIGTERM does:
+# cleanup runs, so no temporary output file stays behind
+_STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
 
 
 def _on_sigterm(signum: int, frame: FrameType | None) -> None:
-    raise _Terminated()
+    raise _Terminated(signum)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -9,7 +9,7 @@ import zoneinfo
 from pathlib import Path
 from typing import Any
 
-from yaiba.cli.common import EXIT_OK, UsageError, load_model, probability
+from yaiba.cli.common import EXIT_OK, UsageError, encoding, load_model, probability
 from yaiba.io.atomic import atomic_output
 from yaiba.metadata import __version__
 from yaiba.safety.nudging import nudge as check
@@ -36,7 +36,7 @@ def add_commands(sub: Any) -> None:  # sub: argparse._SubParsersAction
     r.add_argument("--tz", default="Asia/Tokyo", help="time zone days are counted in (default Asia/Tokyo)")
     r.add_argument("--prefix", default="", help="the --prefix that was given to `yaiba score`")
     r.add_argument("--in-format", choices=("csv", "jsonl"), help="input format (default: from the extension)")
-    r.add_argument("--encoding", default="utf-8")
+    r.add_argument("--encoding", default="utf-8", type=encoding)
 
     n = sub.add_parser("nudge", help="check a draft before posting: a gentle note if it may hurt someone")
     n.add_argument("text", nargs="?", default="-", help="the draft; - or nothing to read it from stdin")

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+from collections import deque
+from collections.abc import Iterable, Iterator
+from itertools import chain
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from yaiba.cli.common import EXIT_OK, UsageError, encoding, load_model, probability, with_threshold
+from yaiba.core.parallel import resolve_n_jobs
 from yaiba.io.atomic import atomic_output
 from yaiba.io.posts import FORMATS, Reader, Row, Writer, detect_format
 from yaiba.model import DEFAULT_BATCH, Model
@@ -64,6 +69,12 @@ def score(args: argparse.Namespace) -> int:
         out_fmt = "csv"
     if args.cache < 0:
         raise UsageError("--cache must be >= 0")
+    try:
+        workers = resolve_n_jobs(args.n_jobs)
+    except ValueError as exc:
+        raise UsageError(f"--n-jobs: {exc}") from None
+    if _same_file(args.input, args.output):
+        raise UsageError(f"-o {args.output} is the input file; write the output to another path")
     model = with_threshold(load_model(args.model), args.threshold)
     if args.cache:
         model = model.with_cache(args.cache)
@@ -89,33 +100,90 @@ def score(args: argparse.Namespace) -> int:
             tqdm(unit=" posts", disable=None if args.progress is None else not args.progress, file=sys.stderr) as bar,
         ):
             writer = Writer(out, out_fmt, reader.header, added, args.text_col)
-            for rows in reader.batches(args.batch_size):
-                errors += _score_rows(model, rows, p, args.batch_size, args.n_jobs)
+            batches = reader.batches(args.batch_size)
+            if in_fmt == "jsonl":
+                batches = _refuse_clashing_fields(args.input, batches, added)
+            for rows in _scored(model, batches, p, args.batch_size, args.n_jobs, workers):
+                errors += sum(r.error is not None for r in rows)
                 writer.write(rows)
                 bar.update(len(rows))
+            writer.finish()
     if errors:
         print(f"yaiba score: {errors} row(s) could not be scored; see the {p}error column", file=sys.stderr)
     return EXIT_OK
 
 
-def _score_rows(model: Model, rows: list[Row], p: str, batch_size: int, n_jobs: int | None) -> int:
-    """Fill each row's added columns (or its error); return how many rows had an error."""
-    ok = [r for r in rows if r.error is None]
+def _same_file(input_path: str, output_path: str) -> bool:
+    """Whether ``output_path`` is the input file itself (by a link or another spelling too)."""
+    if "-" in (input_path, output_path):
+        return False
+    try:
+        return os.path.samefile(input_path, output_path)
+    except OSError:  # the output does not exist yet, or cannot be looked at: not the input
+        return False
+
+
+def _refuse_clashing_fields(path: str, batches: Iterable[list[Row]], added: list[str]) -> Iterator[list[Row]]:
+    """``batches``, checked: JSONL records that already have a field ``score`` adds (``label``,
+    ``p_attack``, ``kind``, ``error``, ...) are refused like a CSV header with such a column,
+    with UsageError (so no output file), before any row of their batch is written."""
+    names = set(added)
+    for rows in batches:
+        for r in rows:
+            if isinstance(r.fields, dict):
+                clash = sorted(names.intersection(r.fields))
+                if clash:
+                    raise UsageError(
+                        f"{path}: line {r.line} already has field(s) {', '.join(clash)}; "
+                        "pass --prefix yaiba_ to name the added ones"
+                    )
+        yield rows
+
+
+def _scored(
+    model: Model, batches: Iterable[list[Row]], p: str, batch_size: int, n_jobs: int | None, workers: int = 1
+) -> Iterator[list[Row]]:
+    """The reader's batches, in order, each once every row has its added columns (or error).
+
+    The posts of all batches flow to the model as one stream, so ``n_jobs`` workers stay busy
+    across reader batches. With ``workers`` > 1 the model batches are at most the first reader
+    batch split over the workers, so the workers run even on an input smaller than one reader
+    batch. Scores do not depend on the batch: the rows are those of the in-process run.
+    """
+    it = iter(batches)
+    first = next(it, None)
+    if first is None:
+        return
+    size = batch_size
+    if workers > 1:
+        size = max(1, min(batch_size, -(-sum(r.error is None for r in first) // workers)))
     cols = [model.classes_.index(c) for c in model.proba_columns]
     names = [f"{p}p_{c}" for c in model.proba_columns]
-    done = 0
-    for proba, labels, kinds in model.predict_batches([r.text for r in ok], batch_size=batch_size, n_jobs=n_jobs):
-        for r, row_p, lab, kind in zip(ok[done : done + len(labels)], proba, labels, kinds):
+    waiting: deque[tuple[list[Row], deque[Row]]] = deque()  # batches read, with their unscored rows
+
+    def texts() -> Iterator[str]:
+        for rows in chain([first], it):
+            ok = deque(r for r in rows if r.error is None)
+            for r in rows:
+                if r.error is not None:
+                    r.extra[f"{p}error"] = r.error
+            waiting.append((rows, ok))
+            yield from (cast(str, r.text) for r in list(ok))
+
+    for proba, labels, kinds in model.predict_batches(texts(), batch_size=size, n_jobs=n_jobs):
+        for row_p, lab, kind in zip(proba, labels, kinds):
+            while not waiting[0][1]:  # batches before this row's are complete
+                yield waiting.popleft()[0]
+            r = waiting[0][1].popleft()
             r.extra[f"{p}label"] = lab
             for name, c in zip(names, cols):
                 r.extra[name] = round(float(row_p[c]), 6)
             if model.kinds_:
                 r.extra[f"{p}kind"] = kind
-        done += len(labels)
-    for r in rows:
-        if r.error is not None:
-            r.extra[f"{p}error"] = r.error
-    return len(rows) - len(ok)
+        while waiting and not waiting[0][1]:
+            yield waiting.popleft()[0]
+    while waiting:  # batches after the last scored row: only rows with an error
+        yield waiting.popleft()[0]
 
 
 HANDLERS = {"score": score}

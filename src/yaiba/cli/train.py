@@ -6,10 +6,10 @@ import argparse
 import json
 import os
 import sys
-from typing import Any
+from typing import Any, cast
 
 from yaiba.cli.common import EXIT_OK, UsageError, encoding, load_model, probability, with_threshold
-from yaiba.errors import YaibaError
+from yaiba.errors import DataError, YaibaError
 from yaiba.evaluation.crossval import cross_validate
 from yaiba.evaluation.evaluate import evaluate
 from yaiba.evaluation.metrics import group_shares
@@ -76,15 +76,23 @@ def add_commands(sub: Any) -> None:  # sub: argparse._SubParsersAction
 
 def train_command(args: argparse.Namespace) -> int:
     """``yaiba train``: fit a model on labelled files and save it."""
-    texts, labels, kinds, sources = [], [], [], []
+    texts: list[str] = []
+    labels: list[str] = []
+    kinds: list[str | None] = []
+    sources: list[dict[str, Any]] = []
     for path in args.data:
-        t, y, k = read_labelled(path, args.text_col, args.label_col, args.kind_col, args.encoding)
+        t, y, more = read_labelled(
+            path, args.text_col, args.label_col, [args.kind_col] if args.kind_col else [], args.encoding
+        )
+        k = more[args.kind_col] if args.kind_col else [None] * len(t)
         texts += t
         labels += y
         kinds += k
         sources.append({"path": os.path.basename(path), "rows": len(t)})
+    if not texts:
+        raise DataError(f"{', '.join(args.data)}: no labelled rows to train on")
     options = {} if args.C is None else {"C": args.C}
-    info: dict = {"sources": sources}
+    info: dict[str, Any] = {"sources": sources}
     threshold = None
     if args.target_precision is not None:
         threshold, info["threshold"] = _fit_threshold(texts, labels, args, options)
@@ -103,7 +111,9 @@ def train_command(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _fit_threshold(texts: list[str], labels: list[str], args: argparse.Namespace, options: dict) -> tuple[float, dict]:
+def _fit_threshold(
+    texts: list[str], labels: list[str], args: argparse.Namespace, options: dict[str, Any]
+) -> tuple[float, dict[str, Any]]:
     """The threshold on out-of-fold P(positive) reaching --target-precision, and its record."""
     target, positive = args.target_precision, args.positive_label
     if not 0.0 < target <= 1.0:
@@ -124,7 +134,8 @@ def _fit_threshold(texts: list[str], labels: list[str], args: argparse.Namespace
         f"recall {choice.recall:.3f}, {args.cv_folds}-fold cross-validation)",
         file=sys.stderr,
     )
-    return choice.threshold, {"label": positive, "folds": args.cv_folds, **choice.to_dict()}
+    threshold = cast(float, choice.threshold)  # set whenever the target is reached
+    return threshold, {"label": positive, "folds": args.cv_folds, **choice.to_dict()}
 
 
 def eval_command(args: argparse.Namespace) -> int:
@@ -133,8 +144,15 @@ def eval_command(args: argparse.Namespace) -> int:
         raise UsageError("--target-precision must be in (0, 1]")
     if args.worst < 0:
         raise UsageError("--worst must be >= 0")
+    if args.report and os.path.exists(args.report) and not os.path.isdir(args.report):
+        raise UsageError(f"--report {args.report} is an existing file, not a folder")
     model = with_threshold(load_model(args.model), args.threshold)
-    texts, labels, groups = read_labelled(args.data, args.text_col, args.label_col, args.by, args.encoding)
+    texts, labels, more = read_labelled(
+        args.data, args.text_col, args.label_col, [args.by] if args.by else [], args.encoding
+    )
+    if not texts:
+        raise DataError(f"{args.data}: no labelled rows to evaluate on")
+    groups = more[args.by] if args.by else [None] * len(texts)
     report = evaluate(
         model, texts, labels, target_precision=args.target_precision, worst=args.worst, binary=args.binary
     )

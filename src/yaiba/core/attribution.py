@@ -9,6 +9,12 @@ re-scored, and the strongest ``max_phrases`` are returned. Per-n-gram evidence
 (:mod:`yaiba.core.explain`) is finer but less readable: for a linear model over hashed
 n-grams, single characters such as ``の`` often carry as much weight as ``クズ``; a
 phrase's weight sums all of its n-grams, characters and word pairs alike.
+
+Size cap: at most :data:`MAX_CHARS` (20,000) characters of a post are examined. A longer
+post is attributed within its ``MAX_CHARS``-character window that leans most towards the
+class (:func:`yaiba.core.explain.focus`); offsets still point into the original post. The
+blanked variants are scored a few at a time, so memory stays bounded (tens of megabytes)
+however long the post is.
 """
 
 from __future__ import annotations
@@ -19,12 +25,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from yaiba.core.estimator import AttackClassifier
-from yaiba.core.explain import explain
+from yaiba.core.explain import MAX_CHARS, explain, focus, log_odds
 from yaiba.text.normalize import normalize
 from yaiba.text.phrases import Segment, segments
 
 MAX_CANDIDATES = 64
 """Segments blanked out per post; long posts keep those with the most n-gram evidence."""
+
+_BATCH_CHARS = 200_000  # characters of blanked variants featurised in one call
 
 
 @dataclass(frozen=True)
@@ -57,7 +65,14 @@ def driving_phrases(
         At most this many phrases.
     share : float
         Keep phrases whose weight is at least this share of the strongest phrase's weight.
+
+    A post longer than :data:`MAX_CHARS` characters is attributed within its most telling
+    window of ``MAX_CHARS`` characters; offsets are into ``text`` all the same.
     """
+    if len(text) > MAX_CHARS:
+        start = focus(head, text, column)
+        inner = driving_phrases(head, text[start : start + MAX_CHARS], column, max_phrases=max_phrases, share=share)
+        return tuple(Phrase(p.start + start, p.end + start, p.text, p.weight) for p in inner)
     found = _candidates(head, text, column, segments(text, head.featurizer_.normalizer))
     if not found:
         return ()
@@ -89,11 +104,10 @@ def driving_phrases(
 
 
 def _log_odds(head: AttackClassifier, texts: list[str], column: int) -> np.ndarray:
-    """Log-odds of the class from the calibrated logits (no float32 saturation at p = 1)."""
-    z = head.logits_from_matrix(head.featurizer_.transform(texts, sparse="coo")).astype(np.float64)
-    others = np.delete(z, column, axis=1)
-    top = others.max(axis=1, keepdims=True)
-    return z[:, column] - (top[:, 0] + np.log(np.exp(others - top).sum(axis=1)))
+    """Log-odds of the class from the calibrated logits, a few texts at a time (bounded memory)."""
+    per_batch = max(_BATCH_CHARS // max(max((len(t) for t in texts), default=1), 1), 1)
+    parts = [log_odds(head, texts[i : i + per_batch], column) for i in range(0, len(texts), per_batch)]
+    return np.concatenate(parts) if parts else np.zeros(0)
 
 
 def _blank(text: str, spans: Sequence[tuple[int, int]]) -> str:
@@ -110,7 +124,8 @@ def _blank(text: str, spans: Sequence[tuple[int, int]]) -> str:
 def _drops(head: AttackClassifier, text: str, column: int, groups: list[list[tuple[int, int]]]) -> np.ndarray:
     """Fall in log-odds when each group of spans is blanked out (one batch)."""
     z = _log_odds(head, [text] + [_blank(text, g) for g in groups], column)
-    return z[0] - z[1:]
+    drops: np.ndarray = z[0] - z[1:]
+    return drops
 
 
 def _candidates(head: AttackClassifier, text: str, column: int, found: list[Segment]) -> list[Segment]:

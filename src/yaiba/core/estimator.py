@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import cast
 
 import numpy as np
+import numpy.typing as npt
 import scipy.sparse as sp
 from scipy.optimize import minimize
 from sklearn.base import BaseEstimator, ClassifierMixin
@@ -21,7 +23,7 @@ from yaiba.validation import check_labels, check_texts
 BATCH = 4096
 
 
-class AttackClassifier(ClassifierMixin, BaseEstimator):
+class AttackClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # sklearn ships no type stubs
     """Word and character n-grams of MeCab-segmented posts, logistic regression, calibration.
 
     Works with any label set (binary or multi-class, str labels). ``clone``, ``get_params``,
@@ -60,7 +62,7 @@ class AttackClassifier(ClassifierMixin, BaseEstimator):
         word_ngrams: tuple[int, int] = (1, 2),
         char_ngrams: tuple[int, int] = (1, 3),
         C: float = 4.0,
-        class_weight: str | dict | None = "balanced",
+        class_weight: str | dict[str, float] | None = "balanced",
         calibrate: bool = True,
         max_iter: int = 2000,
         normalizer: int = LATEST,
@@ -88,8 +90,8 @@ class AttackClassifier(ClassifierMixin, BaseEstimator):
     def _featurizer(self) -> Featurizer:
         return Featurizer(
             n_features=int(self.n_features),
-            word_ngrams=tuple(self.word_ngrams),
-            char_ngrams=tuple(self.char_ngrams),
+            word_ngrams=cast(tuple[int, int], tuple(self.word_ngrams)),
+            char_ngrams=cast(tuple[int, int], tuple(self.char_ngrams)),
             normalizer=int(self.normalizer),
             lexicon=default_lexicon() if self.lexicon else None,
             lexicon_weight=float(self.lexicon_weight),
@@ -97,7 +99,9 @@ class AttackClassifier(ClassifierMixin, BaseEstimator):
             lexicon_conjunctions=bool(self.lexicon_conjunctions),
         )
 
-    def fit(self, X: Iterable[str], y: Iterable[object], sample_weight=None) -> AttackClassifier:
+    def fit(
+        self, X: Iterable[str], y: Iterable[object], sample_weight: npt.ArrayLike | None = None
+    ) -> AttackClassifier:
         """Fit on posts ``X`` and labels ``y``."""
         texts = check_texts(X, "X")
         labels = check_labels(y, len(texts), "y")
@@ -119,7 +123,9 @@ class AttackClassifier(ClassifierMixin, BaseEstimator):
         self.empty_class_ = _empty_class(classes, counts)
         return self
 
-    def _fit_linear(self, matrix, labels, sample_weight) -> tuple[np.ndarray, np.ndarray]:
+    def _fit_linear(
+        self, matrix: sp.csr_matrix, labels: np.ndarray, sample_weight: npt.ArrayLike | None
+    ) -> tuple[np.ndarray, np.ndarray]:
         lr = LogisticRegression(
             C=self.C,
             class_weight=self.class_weight,
@@ -143,7 +149,9 @@ class AttackClassifier(ClassifierMixin, BaseEstimator):
             intercept = np.array([0.0, intercept[0]], dtype=np.float32)
         return np.ascontiguousarray(coef), intercept
 
-    def _calibrate(self, matrix, labels, sample_weight) -> tuple[float, np.ndarray]:
+    def _calibrate(
+        self, matrix: sp.csr_matrix, labels: np.ndarray, sample_weight: npt.ArrayLike | None
+    ) -> tuple[float, np.ndarray]:
         classes, y = np.unique(labels, return_inverse=True)
         folds = min(5, int(np.bincount(y).min()))
         if folds < 2:
@@ -175,7 +183,7 @@ class AttackClassifier(ClassifierMixin, BaseEstimator):
 
     def logits_from_matrix(self, matrix: sp.csr_matrix | sp.coo_matrix) -> np.ndarray:
         """Calibrated logits of a feature matrix: one sparse-dense product."""
-        z = matrix @ self.weights_
+        z: np.ndarray = matrix @ self.weights_
         z += self.intercept_
         z /= np.float32(self.temperature_)
         z += self.bias_
@@ -196,7 +204,8 @@ class AttackClassifier(ClassifierMixin, BaseEstimator):
         """Calibrated logits; for two classes, the log-odds of ``classes_[1]`` (shape (n,))."""
         z, _ = self._logits(X)
         if z.shape[1] == 2:
-            return z[:, 1] - z[:, 0]
+            log_odds: np.ndarray = z[:, 1] - z[:, 0]
+            return log_odds
         return z
 
     def predict_proba(self, X: Iterable[str]) -> np.ndarray:
@@ -213,27 +222,33 @@ class AttackClassifier(ClassifierMixin, BaseEstimator):
     def predict(self, X: Iterable[str]) -> np.ndarray:
         """The most probable class of each post."""
         check_is_fitted(self, "weights_")
-        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+        labels: np.ndarray = self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+        return labels
 
 
 def _empty_rows(matrix: sp.csr_matrix | sp.coo_matrix) -> np.ndarray:
     """True for rows without any entry (posts with nothing to score)."""
+    empty: np.ndarray
     if sp.isspmatrix_coo(matrix):
-        return np.bincount(matrix.row, minlength=matrix.shape[0]) == 0
-    return np.diff(matrix.indptr) == 0
+        empty = np.bincount(matrix.row, minlength=matrix.shape[0]) == 0
+    else:
+        empty = np.diff(matrix.indptr) == 0
+    return empty
 
 
 def _transform(featurizer: Featurizer, texts: list[str]) -> sp.csr_matrix:
     parts = [featurizer.transform(texts[i : i + BATCH]) for i in range(0, len(texts), BATCH)]
     if not parts:
-        return sp.csr_matrix((0, featurizer.n_features), dtype=np.float32)
-    return sp.vstack(parts, format="csr")
+        # scipy-stubs type the shape-only constructor for float64 alone
+        return sp.csr_matrix((0, featurizer.n_features), dtype=np.float32)  # type: ignore[arg-type]
+    stacked: sp.csr_matrix = sp.vstack(parts, format="csr")
+    return stacked
 
 
 def softmax(z: np.ndarray) -> np.ndarray:
     """Row-wise softmax in float32."""
     z = np.asarray(z, dtype=np.float32)
-    e = np.exp(z - z.max(axis=1, keepdims=True))
+    e: np.ndarray = np.exp(z - z.max(axis=1, keepdims=True))
     e /= e.sum(axis=1, keepdims=True)
     return e
 

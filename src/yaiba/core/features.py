@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any, Literal, SupportsInt, TypedDict, cast, overload
 
 import numpy as np
 import scipy.sparse as sp
@@ -113,6 +114,16 @@ class Occurrences:
     label: np.ndarray | None = None  # lex only: 2 * category id + quoted; -1 - k for conjunction k
 
 
+class FeatureRecord(TypedDict):
+    """One feature occurrence of :meth:`Featurizer.describe`."""
+
+    view: str
+    ngram: str
+    column: int
+    value: float
+    span: tuple[int, int]
+
+
 _NONE = np.empty(0, dtype=np.int64)
 
 
@@ -121,7 +132,7 @@ def _empty() -> Occurrences:
     return Occurrences(e, e, e, e, e)
 
 
-def _collect(parts: list[tuple], positions: bool = True) -> Occurrences:
+def _collect(parts: Sequence[tuple[Any, ...]], positions: bool = True) -> Occurrences:
     """Concatenate per-n parts; ``positions=False`` (scoring) skips start, n and label."""
     if not parts:
         return _empty()
@@ -218,7 +229,8 @@ def _quote_depth(tc: _TokenChars) -> np.ndarray:
     depth = np.cumsum(step)
     doc_first = np.flatnonzero(np.r_[True, tc.doc[1:] != tc.doc[:-1]])
     base = (depth - step)[doc_first]
-    return depth - np.repeat(base, np.diff(np.r_[doc_first, len(depth)]))
+    relative: np.ndarray = depth - np.repeat(base, np.diff(np.r_[doc_first, len(depth)]))
+    return relative
 
 
 def _lex_col(category: np.ndarray, quoted: np.ndarray, mask: np.uint64) -> np.ndarray:
@@ -269,8 +281,9 @@ def _with_conjunction(occ: Occurrences, lex: Lexicon, mask: np.uint64, n_docs: i
     names = lex.category_names
     if len(occ.doc) == 0:
         return occ
-    outside = occ.label % 2 == 0
-    category = occ.label // 2
+    label = cast(np.ndarray, occ.label)  # lexicon occurrences always carry labels
+    outside = label % 2 == 0
+    category = label // 2
     extras = [occ]
     for k, (left, rights) in enumerate(_CONJUNCTIONS):
         if left not in names:
@@ -301,7 +314,8 @@ def _with_conjunction(occ: Occurrences, lex: Lexicon, mask: np.uint64, n_docs: i
 
 def _view_values(doc: np.ndarray, n_docs: int) -> np.ndarray:
     counts = np.bincount(doc, minlength=n_docs).astype(np.float32)
-    return (1.0 / np.sqrt(np.maximum(counts, 1.0)))[doc]
+    values: np.ndarray = (1.0 / np.sqrt(np.maximum(counts, 1.0)))[doc]
+    return values
 
 
 @dataclass(frozen=True)
@@ -376,7 +390,13 @@ class Featurizer:
             values[LEX] = values[LEX] * np.float32(self.lexicon_weight)
         return doc, col, np.concatenate(values)
 
-    def transform_normalized(self, norm: Sequence[str], *, sparse: str = "csr") -> sp.spmatrix:
+    @overload
+    def transform_normalized(self, norm: Sequence[str], *, sparse: Literal["csr"] = ...) -> sp.csr_matrix: ...
+    @overload
+    def transform_normalized(self, norm: Sequence[str], *, sparse: Literal["coo"]) -> sp.coo_matrix: ...
+    @overload
+    def transform_normalized(self, norm: Sequence[str], *, sparse: str) -> sp.csr_matrix | sp.coo_matrix: ...
+    def transform_normalized(self, norm: Sequence[str], *, sparse: str = "csr") -> sp.csr_matrix | sp.coo_matrix:
         """Matrix (len(norm), n_features) of already normalised posts, float32, duplicates not summed.
 
         ``sparse="csr"`` (default) for slicing and training; ``"coo"`` for products only (the
@@ -394,18 +414,24 @@ class Featurizer:
         np.cumsum(np.bincount(doc, minlength=n_docs), out=indptr[1:])
         return sp.csr_matrix((val[order], col[order], indptr), shape=(n_docs, self.n_features))
 
-    def transform(self, texts: Sequence[str], *, sparse: str = "csr") -> sp.spmatrix:
+    @overload
+    def transform(self, texts: Sequence[str], *, sparse: Literal["csr"] = ...) -> sp.csr_matrix: ...
+    @overload
+    def transform(self, texts: Sequence[str], *, sparse: Literal["coo"]) -> sp.coo_matrix: ...
+    @overload
+    def transform(self, texts: Sequence[str], *, sparse: str) -> sp.csr_matrix | sp.coo_matrix: ...
+    def transform(self, texts: Sequence[str], *, sparse: str = "csr") -> sp.csr_matrix | sp.coo_matrix:
         """Normalise, segment and hash ``texts`` (already validated strings)."""
         return self.transform_normalized(self.normalize(texts), sparse=sparse)
 
-    def describe(self, text: str) -> list[dict]:
+    def describe(self, text: str) -> list[FeatureRecord]:
         """Every feature occurrence of one post with its column, value, and span in the original text.
 
         The slow, explanatory twin of :meth:`transform`: it returns the same columns and values.
         """
         norm, spans = normalize_with_offsets(text, self.normalizer)
         words, chars, lex = self.occurrences([norm])
-        out = []
+        out: list[FeatureRecord] = []
         if len(chars.col):
             value = float(_view_values(chars.doc, 1)[0])
             for col, start, n in zip(chars.col, chars.start, chars.n):
@@ -422,7 +448,7 @@ class Featurizer:
             value = float(_view_values(lex.doc, 1)[0] * np.float32(self.lexicon_weight))
             names = self.lexicon.category_names if self.lexicon else ()
             tok_of = np.repeat(np.arange(len(tokens)), [len(t) for t in tokens])
-            for col, start, n, cat in zip(lex.col, lex.start, lex.n, lex.label):
+            for col, start, n, cat in zip(lex.col, lex.start, lex.n, cast(np.ndarray, lex.label)):
                 if cat < 0:
                     left, rights = _CONJUNCTIONS[-1 - cat]
                     name = f"[{left} + {'/'.join(rights)}]"
@@ -435,7 +461,7 @@ class Featurizer:
         return out
 
 
-def _record(view: int, ngram: str, col, value: float, spans: np.ndarray, a: int, b: int) -> dict:
+def _record(view: int, ngram: str, col: SupportsInt, value: float, spans: np.ndarray, a: int, b: int) -> FeatureRecord:
     return {
         "view": VIEW_NAMES[view],
         "ngram": ngram,

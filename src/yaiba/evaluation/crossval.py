@@ -187,6 +187,8 @@ def _predict(model: Model, texts: list[str]) -> tuple[np.ndarray, list[str], lis
     )
 
 
-def _kind_accuracy(predicted, y, kinds, positive) -> float | None:
+def _kind_accuracy(
+    predicted: list[str | None], y: np.ndarray, kinds: list[object], positive: str | None
+) -> float | None:
     hits = [p == k for p, k, lab in zip(predicted, kinds, y) if lab == positive and p is not None]
     return float(np.mean(hits)) if hits else None

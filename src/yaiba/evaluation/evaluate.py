@@ -64,7 +64,7 @@ def evaluate(
     predicted = clf.labels_from_proba(proba)
     classes = tuple(clf.classes_)
     notes: list[str] = []
-    if binary:
+    if binary and positive is not None:  # binary without a positive label was refused above
         other = f"not_{positive}"
         p_pos = proba[:, classes.index(positive)]
         y = np.where(y == positive, positive, other)
@@ -92,7 +92,18 @@ def evaluate(
     return report
 
 
-def _worst_errors(clf, items, y, shown, predicted, proba, classes, positive, worst, top) -> list[WorstError]:
+def _worst_errors(
+    clf: Model,
+    items: list[str],
+    y: np.ndarray,
+    shown: list[str],
+    predicted: list[str],
+    proba: np.ndarray,
+    classes: tuple[str, ...],
+    positive: str | None,
+    worst: int,
+    top: int,
+) -> list[WorstError]:
     if worst == 0:
         return []
     col = {c: i for i, c in enumerate(classes)}

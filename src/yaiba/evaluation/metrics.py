@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
@@ -15,8 +15,8 @@ from sklearn.metrics import (
 
 
 def classification_metrics(
-    y_true: Sequence[str],
-    y_pred: Sequence[str],
+    y_true: Iterable[str],
+    y_pred: Iterable[str],
     proba: np.ndarray | None = None,
     classes: Sequence[str] | None = None,
     positive: str | None = "attack",
@@ -50,7 +50,7 @@ def classification_metrics(
             "matrix": confusion_matrix(y_true, y_pred, labels=labels).tolist(),
         },
     }
-    if proba is not None and classes is not None and positive in classes:
+    if proba is not None and classes is not None and positive is not None and positive in classes:
         is_pos = y_true == positive
         if 0 < is_pos.sum() < len(is_pos):
             score = np.asarray(proba)[:, list(classes).index(positive)]
@@ -62,7 +62,7 @@ def classification_metrics(
     return out
 
 
-def group_shares(groups: Sequence[str], y_pred: Sequence[str]) -> dict[str, dict[str, Any]]:
+def group_shares(groups: Iterable[str | None], y_pred: Iterable[str]) -> dict[str, dict[str, Any]]:
     """For each group (e.g. a subtype column), its size and the share predicted as each label."""
     groups = np.asarray([str(g) for g in groups])
     y_pred = np.asarray([str(y) for y in y_pred])

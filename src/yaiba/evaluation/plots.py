@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 import numpy as np
 
@@ -40,22 +40,22 @@ def _figure() -> Any:
     return fig
 
 
-def _save(fig: Any, path: str | os.PathLike) -> Path:
+def _save(fig: Any, path: str | os.PathLike[str]) -> Path:
     path = Path(path)
     fig.savefig(path, format="png", dpi=DPI)
     return path
 
 
-def plot_roc(report: EvaluationReport, path: str | os.PathLike) -> Path:
+def plot_roc(report: EvaluationReport, path: str | os.PathLike[str]) -> Path:
     """ROC curve of P(positive), with the chance diagonal and the chosen threshold."""
     fig = _figure()
     ax = fig.subplots()
-    c = report.roc
+    c = cast(Curve, report.roc)  # the curve plots are drawn only for reports with scores
     ax.plot(c.x, c.y, lw=2, label=f"ROC-AUC {c.area:.3f}")
     ax.plot([0, 1], [0, 1], ls="--", color="grey", lw=1, label="chance")
     t = report.threshold
     if t is not None and t.reached:
-        s, pos = report.scores, report.is_positive
+        s, pos = cast(np.ndarray, report.scores), cast(np.ndarray, report.is_positive)
         fpr = float(np.mean(s[~pos] >= t.threshold))
         ax.plot([fpr], [t.recall], "o", color="crimson", label=f"threshold {t.threshold:.3f}")
     ax.set(
@@ -69,13 +69,13 @@ def plot_roc(report: EvaluationReport, path: str | os.PathLike) -> Path:
     return _save(fig, path)
 
 
-def plot_precision_recall(report: EvaluationReport, path: str | os.PathLike) -> Path:
+def plot_precision_recall(report: EvaluationReport, path: str | os.PathLike[str]) -> Path:
     """Precision-recall curve of P(positive), the prevalence line and the target precision."""
     fig = _figure()
     ax = fig.subplots()
-    c = report.pr
+    c = cast(Curve, report.pr)
     ax.step(c.x, c.y, where="post", lw=2, label=f"PR-AUC (AP) {c.area:.3f}")
-    prevalence = float(np.mean(report.is_positive))
+    prevalence = float(np.mean(cast(np.ndarray, report.is_positive)))
     ax.axhline(prevalence, ls="--", color="grey", lw=1, label=f"prevalence {prevalence:.3f}")
     t = report.threshold
     if t is not None:
@@ -89,11 +89,11 @@ def plot_precision_recall(report: EvaluationReport, path: str | os.PathLike) -> 
     return _save(fig, path)
 
 
-def plot_reliability(report: EvaluationReport, path: str | os.PathLike) -> Path:
+def plot_reliability(report: EvaluationReport, path: str | os.PathLike[str]) -> Path:
     """Reliability diagram: observed share of positives against mean P(positive) per bin."""
     fig = _figure()
     ax = fig.subplots()
-    r = report.calibration
+    r = cast(Reliability, report.calibration)
     filled = r.counts > 0
     ax.plot([0, 1], [0, 1], ls="--", color="grey", lw=1, label="perfectly calibrated")
     ax.plot(r.mean_score[filled], r.observed[filled], "o-", lw=2, label=f"model (ECE {r.ece:.3f})")
@@ -118,12 +118,12 @@ def plot_reliability(report: EvaluationReport, path: str | os.PathLike) -> Path:
     return _save(fig, path)
 
 
-def plot_scores(report: EvaluationReport, path: str | os.PathLike) -> Path:
+def plot_scores(report: EvaluationReport, path: str | os.PathLike[str]) -> Path:
     """Histograms of P(positive) for positive and other rows, with the chosen threshold."""
     fig = _figure()
     ax = fig.subplots()
     bins = np.linspace(0, 1, 21)
-    s, pos = report.scores, report.is_positive
+    s, pos = cast(np.ndarray, report.scores), cast(np.ndarray, report.is_positive)
     ax.hist(s[pos], bins=bins, alpha=0.6, color="crimson", label=f"{report.positive} ({int(pos.sum())})")
     ax.hist(s[~pos], bins=bins, alpha=0.6, color="tab:blue", label=f"other ({int((~pos).sum())})")
     t = report.threshold
@@ -134,7 +134,7 @@ def plot_scores(report: EvaluationReport, path: str | os.PathLike) -> Path:
     return _save(fig, path)
 
 
-def plot_confusion(report: EvaluationReport, path: str | os.PathLike) -> Path:
+def plot_confusion(report: EvaluationReport, path: str | os.PathLike[str]) -> Path:
     """Confusion matrix with counts; rows are true labels, columns predicted ones."""
     fig = _figure()
     ax = fig.subplots()
@@ -151,7 +151,7 @@ def plot_confusion(report: EvaluationReport, path: str | os.PathLike) -> Path:
     return _save(fig, path)
 
 
-def plot_all(report: EvaluationReport, directory: str | os.PathLike) -> dict[str, Path]:
+def plot_all(report: EvaluationReport, directory: str | os.PathLike[str]) -> dict[str, Path]:
     """Every plot the report has data for, as ``{name: path}`` in ``directory``."""
     directory = Path(directory)
     out = {"confusion": plot_confusion(report, directory / "confusion.png")}

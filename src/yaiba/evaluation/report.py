@@ -8,7 +8,7 @@ import os
 from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -179,11 +179,12 @@ def _html(report: EvaluationReport, images: dict[str, str], title: str) -> str:
             f"<p>{escape(pos)}: ROC-AUC {a['roc_auc']:.3f}, PR-AUC {a['pr_auc']:.3f}, "
             f"prevalence {a['prevalence']:.3f}</p>"
         )
+    # calibration and threshold exist only for a report with a positive label
     if report.calibration is not None:
-        parts.append(f"<p>Expected calibration error of P({escape(pos)}): {report.calibration.ece:.3f}</p>")
+        parts.append(f"<p>Expected calibration error of P({escape(cast(str, pos))}): {report.calibration.ece:.3f}</p>")
     if report.threshold is not None:
         cls = "" if report.threshold.reached else " class='note'"
-        parts.append(f"<h2>Threshold</h2><p{cls}>P({escape(pos)}) {escape(str(report.threshold))}</p>")
+        parts.append(f"<h2>Threshold</h2><p{cls}>P({escape(cast(str, pos))}) {escape(str(report.threshold))}</p>")
     for note in report.notes:
         parts.append(f"<p class='note'>{escape(note)}</p>")
     parts.append(

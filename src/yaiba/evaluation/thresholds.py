@@ -115,7 +115,7 @@ def threshold_for_precision(
     n = len(np.asarray(scores))
     prec = curve["precision"]
     best = int(np.flatnonzero(prec == prec.max())[-1])  # highest precision, smallest threshold
-    common = dict(
+    common: dict[str, Any] = dict(
         target_precision=target,
         positives=positives,
         n=n,
@@ -138,7 +138,7 @@ def threshold_for_precision(
     )
 
 
-def _check(y_true, scores) -> tuple[np.ndarray, np.ndarray]:
+def _check(y_true: Sequence[bool] | np.ndarray, scores: Sequence[float] | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     y = np.asarray(y_true)
     s = np.asarray(scores, dtype=np.float64)
     if y.ndim != 1 or s.ndim != 1 or len(y) != len(s):

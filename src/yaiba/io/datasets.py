@@ -11,15 +11,19 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from yaiba.io.posts import read_labelled
+
 COLUMNS = ["id", "text", "label", "kind", "source"]
 
 
-def datasets_dir(path: str | os.PathLike | None = None) -> Path:
+def datasets_dir(path: str | os.PathLike[str] | None = None) -> Path:
     """``path``, else ``$YAIBA_DATASETS``; raises FileNotFoundError naming what was tried."""
     chosen = path if path is not None else os.environ.get("YAIBA_DATASETS")
     if chosen is None:
@@ -30,7 +34,9 @@ def datasets_dir(path: str | os.PathLike | None = None) -> Path:
     return p
 
 
-def _frame(ids, texts, labels, kinds, source: str) -> pd.DataFrame:
+def _frame(
+    ids: Iterable[Any], texts: Iterable[Any], labels: Iterable[Any], kinds: Iterable[Any], source: str
+) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "id": [str(i) for i in ids],
@@ -43,7 +49,7 @@ def _frame(ids, texts, labels, kinds, source: str) -> pd.DataFrame:
     )
 
 
-def _file(path: str | os.PathLike, rel: str) -> Path:
+def _file(path: str | os.PathLike[str], rel: str) -> Path:
     """The dataset file: ``path`` itself, or ``rel`` inside a dataset folder or the datasets root."""
     p = Path(path)
     if not p.is_dir():
@@ -56,7 +62,7 @@ def _file(path: str | os.PathLike, rel: str) -> Path:
     raise FileNotFoundError(f"{rel} not found under {p}")
 
 
-def load_inspection_ai(path: str | os.PathLike) -> pd.DataFrame:
+def load_inspection_ai(path: str | os.PathLike[str]) -> pd.DataFrame:
     """inspection-ai ``subset.csv``: ``attack`` when Toxic + Very Toxic votes exceed Not Toxic + Hard to Say.
 
     The kind is ``discrimination`` when the 差別 category has votes, ``doxxing`` for the
@@ -78,7 +84,7 @@ def load_inspection_ai(path: str | os.PathLike) -> pd.DataFrame:
     )
 
 
-def load_rtp_lx(path: str | os.PathLike) -> pd.DataFrame:
+def load_rtp_lx(path: str | os.PathLike[str]) -> pd.DataFrame:
     """RTP-LX ``RTP_LX_JA.json`` (JSON lines): ``attack`` when the mean Toxicity annotation is >= 3.
 
     The kind is the highest of IdentityAttack (discrimination), Violence (threat) and Insult
@@ -105,7 +111,7 @@ def load_rtp_lx(path: str | os.PathLike) -> pd.DataFrame:
     return _frame([r[0] for r in rows], [r[1] for r in rows], labels, kinds, "rtp_lx")
 
 
-def load_nishika(path: str | os.PathLike) -> pd.DataFrame:
+def load_nishika(path: str | os.PathLike[str]) -> pd.DataFrame:
     """Nishika hate-speech ``train.csv``: ``attack`` (kind ``discrimination``) when ``label`` is 1.
 
     Licence unstated: use for evaluation and research only, never to train a shipped model.
@@ -126,7 +132,7 @@ def load_nishika(path: str | os.PathLike) -> pd.DataFrame:
     return out
 
 
-def load_criticism_vs_attack(path: str | os.PathLike) -> pd.DataFrame:
+def load_criticism_vs_attack(path: str | os.PathLike[str]) -> pd.DataFrame:
     """The project's dev set ``dev.csv``: labels are already yaiba's; ``kind`` is its ``subtype``."""
     f = _file(path, "criticism_vs_attack/dev.csv")
     df = pd.read_csv(f, dtype=str, keep_default_na=False)
@@ -163,7 +169,7 @@ def load_labelled_ids(path: str | os.PathLike[str], labels: str | os.PathLike[st
 
 
 def load_table(
-    data: str | os.PathLike | pd.DataFrame,
+    data: str | os.PathLike[str] | pd.DataFrame,
     text_col: str = "text",
     label_col: str = "label",
     kind_col: str | None = None,
@@ -172,15 +178,15 @@ def load_table(
 
     Rows with a missing text or label raise ValueError naming the row and column.
     """
-    if isinstance(data, pd.DataFrame):
-        df, where = data, "DataFrame"
-    else:
+    if not isinstance(data, pd.DataFrame):
         where = os.fspath(data)
-        suffix = Path(where).suffix.lower()
-        if suffix in (".jsonl", ".ndjson", ".json"):
-            df = pd.read_json(where, lines=True, dtype=False)
-        else:
-            df = pd.read_csv(where, sep="\t" if suffix == ".tsv" else ",", dtype=str, keep_default_na=False)
+        texts, labels, more = read_labelled(
+            where, text_col, label_col, [kind_col] if kind_col else [], optional_cols=["id"]
+        )
+        ids = more["id"] if all(i is not None for i in more["id"]) else range(len(texts))
+        kinds = [k or "" for k in more[kind_col]] if kind_col else [""] * len(texts)
+        return _frame(ids, texts, labels, kinds, Path(where).stem)
+    df, where = data, "DataFrame"
     for col in [text_col, label_col] + ([kind_col] if kind_col else []):
         if col not in df.columns:
             raise ValueError(f"{where}: no column {col!r} (columns: {', '.join(map(str, df.columns))})")
@@ -190,8 +196,6 @@ def load_table(
         if bad.any():
             i = int(np.flatnonzero(bad.to_numpy())[0])
             raise ValueError(f"{where}: row {i} has no usable value in column {col!r}")
-    kinds = df[kind_col].fillna("").astype(str) if kind_col else [""] * len(df)
-    ids = df["id"] if "id" in df.columns else range(len(df))
-    return _frame(
-        ids, df[text_col], df[label_col].astype(str), kinds, Path(where).stem if where != "DataFrame" else "table"
-    )
+    frame_kinds = df[kind_col].fillna("").astype(str) if kind_col else [""] * len(df)
+    frame_ids = df["id"] if "id" in df.columns else range(len(df))
+    return _frame(frame_ids, df[text_col], df[label_col].astype(str), frame_kinds, "table")

@@ -14,16 +14,20 @@ import json
 import os
 import sys
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import islice
-from typing import IO, Any
+from typing import IO, Any, cast
 
 from yaiba.errors import DataError
 from yaiba.text.display import SURROGATE, clip
 
 FORMATS = ("csv", "jsonl", "txt")
 csv.field_size_limit(2**31 - 1)  # posts of many megabytes are legal input
+MAX_RECORD = 50_000_000
+"""Most characters in one CSV record or one JSONL/text line (line breaks included); a longer
+one becomes an error row and is skipped without being held in memory, the other rows are kept."""
+_SKIP_PIECE = 1 << 20  # characters read at a time while skipping an overlong record
 
 
 class _StrictExcel(csv.excel):
@@ -71,15 +75,24 @@ def open_text(path: str, encoding: str) -> IO[str]:
         return io.TextIOWrapper(sys.stdin.buffer, encoding=encoding, newline="")
     if not os.path.exists(path):
         raise DataError(f"{path}: no such file")
-    return open(path, encoding=encoding, newline="")
+    if os.path.isdir(path):
+        raise DataError(f"{path} is a folder, not a file")
+    try:
+        return open(path, encoding=encoding, newline="")
+    except OSError as exc:  # permission denied, ...
+        raise DataError(f"{path}: cannot read: {exc.strerror or exc}") from None
 
 
 class Reader:
     """Iterate the rows of one file as lists of at most ``chunk_size`` rows."""
 
-    def __init__(self, path: str, fmt: str, text_col: str = "text", encoding: str = "utf-8") -> None:
+    def __init__(
+        self, path: str, fmt: str, text_col: str = "text", encoding: str = "utf-8", *, max_record: int = MAX_RECORD
+    ) -> None:
         self.path, self.fmt, self.text_col, self.encoding = path, fmt, text_col, encoding
+        self.max_record = max_record  # characters in one record; see MAX_RECORD
         self.header: list[str] | None = None  # CSV only
+        self._last_line = 0  # line of the last row read, for errors on stdin
         self._fh = open_text(path, encoding)
         self._rows = self._iter_rows()
         if fmt == "csv":
@@ -101,17 +114,45 @@ class Reader:
 
     def _decode_guard(self, gen: Iterator[Row]) -> Iterator[Row]:
         try:
-            yield from gen
+            for row in gen:
+                self._last_line = row.line
+                yield row
         except UnicodeDecodeError as exc:
-            hint = (
-                " (Japanese files are often Shift_JIS: try --encoding cp932)"
-                if self.encoding.lower().startswith("utf")
-                else ""
-            )
-            raise DataError(
-                f"{self.path}: cannot decode the file as {self.encoding} "
-                f"(byte 0x{exc.object[exc.start]:02x} in a chunk){hint}"
-            ) from None
+            raise self._decode_error(exc) from None
+
+    def _decode_error(self, exc: UnicodeDecodeError) -> DataError:
+        """One line naming the file, the line that cannot be decoded and the likely fix."""
+        hint = (
+            " (Japanese files are often Shift_JIS: try --encoding cp932)"
+            if self.encoding.lower().startswith("utf")
+            else ""
+        )
+        line = self._undecodable_line()
+        where = f"line {line}" if line is not None else f"the line after line {self._last_line}"
+        return DataError(
+            f"{self.path}: cannot decode {where} as {self.encoding} (byte 0x{exc.object[exc.start]:02x}){hint}"
+        )
+
+    def _undecodable_line(self) -> int | None:
+        """The first line (counted by line feeds) of the file that does not decode; None on stdin.
+
+        Text is decoded in chunks of many lines, so the error itself does not tell the line:
+        the file is read again, as bytes, on this error path only.
+        """
+        if self.path == "-":
+            return None
+        try:
+            name = codecs.lookup(self.encoding).name
+            decoder = codecs.getincrementaldecoder("utf-8-sig" if name == "utf-8" else name)()
+            with open(self.path, "rb") as fh:
+                for line_no, raw in enumerate(fh, start=1):
+                    try:
+                        decoder.decode(raw)
+                    except UnicodeDecodeError:
+                        return line_no
+        except (OSError, LookupError):
+            pass
+        return None
 
     def _iter_rows(self) -> Iterator[Row]:
         if self.fmt == "csv":
@@ -128,14 +169,16 @@ class Reader:
         except StopIteration:
             raise DataError(f"{self.path}: empty file, expected a CSV header") from None
         except UnicodeDecodeError as exc:
-            raise DataError(
-                f"{self.path}: cannot decode the header as {self.encoding}; "
-                "Japanese files are often Shift_JIS: try --encoding cp932"
-            ) from exc
+            raise self._decode_error(exc) from None
         except csv.Error as exc:
             raise DataError(f"{self.path}: malformed CSV header: {exc}") from None
         if header and header[0].startswith("\ufeff"):
             header[0] = header[0][1:]
+        duplicates = sorted({c for c in header if header.count(c) > 1})
+        if duplicates:
+            raise DataError(
+                f"{self.path}: duplicate column name(s) in the CSV header: {', '.join(map(repr, duplicates))}"
+            )
         if self.text_col not in header:
             raise DataError(
                 f"{self.path}: no column {self.text_col!r} (columns: {', '.join(header)}); choose one with --text-col"
@@ -156,27 +199,37 @@ class Reader:
         n = len(self.header)
         pending: deque[tuple[int, str]] = deque()  # lines to read again after an error
         record: list[tuple[int, str]] = []  # (line number, raw line) of the record being read
+        size = 0  # characters in the record being read
 
         def lines() -> Iterator[str]:
+            nonlocal size
             while True:
-                if pending:
+                if pending:  # lines of a record read before, so within the limit
                     item = pending.popleft()
                 else:
-                    raw = self._fh.readline()
+                    raw = self._fh.readline(self.max_record - size + 1)
                     if not raw:
                         return
                     self._line += 1
+                    if size + len(raw) > self.max_record:
+                        raise _TooLong(record[0] if record else (self._line, raw), raw)
                     item = (self._line, raw)
+                size += len(item[1])
                 record.append(item)
                 yield item[1]
 
         reader = csv.reader(lines(), dialect=self._dialect())
         while True:
             record.clear()
+            size = 0
             try:
                 rec = next(reader)
             except StopIteration:
                 return
+            except _TooLong as too_long:
+                yield self._skip_long_record(too_long, record, n)
+                reader = csv.reader(lines(), dialect=self._dialect())
+                continue
             except csv.Error as exc:
                 (line, raw), *rest = record
                 reason = "unterminated quote" if "unexpected end of data" in str(exc) else str(exc)
@@ -201,9 +254,52 @@ class Reader:
             else:
                 yield Row(line, rec, text)
 
+    def _skip_long_record(self, too_long: _TooLong, record: list[tuple[int, str]], n: int) -> Row:
+        """Read past a record longer than ``max_record`` without keeping it; its error row.
+
+        Where the record ends follows from its quotes: a line break ends it when the quotes
+        seen so far are even (an escaped quote is doubled, so it keeps the count's parity).
+        """
+        quote = self._dialect().quotechar or '"'
+        quotes = sum(raw.count(quote) for _, raw in record)
+        piece = too_long.piece
+        while True:
+            quotes += piece.count(quote)
+            ended = piece.endswith(("\n", "\r"))
+            if ended and quotes % 2 == 0:
+                break
+            piece = self._fh.readline(_SKIP_PIECE)
+            if not piece:
+                break
+            if ended:  # the record goes on past a quoted line break
+                self._line += 1
+        first, first_raw = too_long.first
+        cells = _fit(_loose_fields(first_raw[:_SKIP_PIECE], self._dialect()), n)
+        cells[self._text_index] = ""
+        return Row(first, cells, None, f"CSV record at line {first} is longer than {self.max_record:,} characters")
+
     # -- JSON Lines ------------------------------------------------------------------------
+    def _lines(self) -> Iterator[tuple[int, str | None]]:
+        """(line number, line) of a JSONL or text file; None for a line longer than
+        ``max_record``, read past without keeping it."""
+        line_no = 0
+        while raw := self._fh.readline(self.max_record + 1):
+            line_no += 1
+            if len(raw) <= self.max_record:
+                yield line_no, raw
+                continue
+            while raw and not raw.endswith(("\n", "\r")):
+                raw = self._fh.readline(_SKIP_PIECE)
+            yield line_no, None
+
+    def _too_long(self, line_no: int) -> str:
+        return f"line {line_no} is longer than {self.max_record:,} characters"
+
     def _jsonl_rows(self) -> Iterator[Row]:
-        for line_no, raw in enumerate(self._fh, start=1):
+        for line_no, raw in self._lines():
+            if raw is None:
+                yield Row(line_no, {}, None, self._too_long(line_no))
+                continue
             line = raw.rstrip("\r\n")
             if not line.strip():
                 yield Row(line_no, {}, None, f"blank line {line_no}: no JSON object")
@@ -235,9 +331,20 @@ class Reader:
 
     # -- plain text ------------------------------------------------------------------------
     def _txt_rows(self) -> Iterator[Row]:
-        for line_no, raw in enumerate(self._fh, start=1):
+        for line_no, raw in self._lines():
+            if raw is None:
+                yield Row(line_no, "", None, self._too_long(line_no))
+                continue
             text = raw.rstrip("\r\n")
             yield Row(line_no, text, text)
+
+
+class _TooLong(Exception):
+    """A CSV record grew past ``Reader.max_record``: its first line and the piece just read."""
+
+    def __init__(self, first: tuple[int, str], piece: str) -> None:
+        super().__init__(first[0])
+        self.first, self.piece = first, piece
 
 
 def _fit(fields: list[str], n: int) -> list[str]:
@@ -312,6 +419,11 @@ class Writer:
                     self.fh.write(SURROGATE.sub("\ufffd", line))
         self._started = True
 
+    def finish(self) -> None:
+        """End the output: a CSV or table of an input without rows still gets its header."""
+        if not self._started:
+            self.write([])
+
 
 # valid raw in JSON, but str.splitlines() and older JavaScript break lines there: escape them
 _LINE_BREAKS = {0x85: "\\u0085", 0x2028: "\\u2028", 0x2029: "\\u2029"}
@@ -348,32 +460,69 @@ def _table_line(cells: list[str], widths: list[int]) -> str:
 
 
 def read_labelled(
-    path: str, text_col: str, label_col: str, extra_col: str | None = None, encoding: str = "utf-8"
-) -> tuple[list[str], list[str], list[str | None]]:
-    """Texts, labels and (optionally) one more column of a labelled CSV or JSONL file.
+    path: str,
+    text_col: str,
+    label_col: str,
+    extra_cols: Sequence[str] = (),
+    encoding: str = "utf-8",
+    *,
+    optional_cols: Sequence[str] = (),
+) -> tuple[list[str], list[str], dict[str, list[str | None]]]:
+    """Texts, labels and further columns of a labelled CSV or JSONL file.
 
-    The one reader of labelled files (``yaiba train``, ``yaiba eval``, :func:`yaiba.io.datasets.load_table`).
-    A row that cannot be read, or has no label, raises DataError naming the file and line.
+    The one reader of labelled files (``yaiba train``, ``yaiba eval``,
+    :func:`yaiba.io.datasets.load_table`). ``extra_cols`` must exist; ``optional_cols`` are
+    returned when the file has them (None in every row otherwise). A row that cannot be read,
+    or has no text or label, raises DataError naming the file and line.
     """
     fmt = detect_format(path)
     if fmt == "txt":
         raise DataError(f"{path}: labelled data must be CSV or JSONL (.csv, .tsv, .jsonl)")
-    texts, labels, extras = [], [], []
+    texts: list[str] = []
+    labels: list[str] = []
+    extras: dict[str, list[str | None]] = {c: [] for c in (*extra_cols, *optional_cols)}
     with Reader(path, fmt, text_col, encoding) as reader:
+        header = reader.header or []
         if fmt == "csv":
-            header = reader.header or []
-            for col in [label_col] + ([extra_col] if extra_col else []):
+            for col in (label_col, *extra_cols):
                 if col not in header:
                     raise DataError(f"{path}: no column {col!r} (columns: {', '.join(header)})")
         for rows in reader.batches(4096):
             for r in rows:
                 if r.error is not None:
                     raise DataError(f"{path}: {r.error}")
-                get = (lambda c: r.fields[reader.header.index(c)]) if fmt == "csv" else r.fields.get
-                label = get(label_col)
-                if label in (None, ""):
+                if fmt == "csv":
+                    cells = dict(zip(header, r.fields))
+                else:
+                    cells = r.fields
+                label = _label(cells.get(label_col))
+                if label is None:
                     raise DataError(f"{path}: line {r.line}: column {label_col!r} is empty")
-                texts.append(r.text)
-                labels.append(str(label))
-                extras.append(get(extra_col) if extra_col else None)
+                if label.lstrip().startswith(("[", "{")) and _is_container(label):
+                    raise DataError(
+                        f"{path}: line {r.line}: column {label_col!r} holds a list or object ({clip(label, 40)}), "
+                        "not a label"
+                    )
+                texts.append(cast(str, r.text))  # a row without an error has its text
+                labels.append(label)
+                for col, values in extras.items():
+                    value = cells.get(col)
+                    values.append(None if value is None else str(value))
     return texts, labels, extras
+
+
+def _label(value: Any) -> str | None:
+    """A label as text; None when it is missing or blank. A JSON list or object stays JSON
+    (``[1]``), so that :func:`_is_container` refuses it as it refuses the same text in a CSV."""
+    if value is None:
+        return None
+    text = json.dumps(value, ensure_ascii=False) if isinstance(value, (list, dict)) else str(value)
+    return text if text.strip() else None
+
+
+def _is_container(label: str) -> bool:
+    """Whether ``label`` is a serialised JSON list or object (``[1]``, ``["a"]``, ``{}``)."""
+    try:
+        return isinstance(json.loads(label), (list, dict))
+    except (ValueError, RecursionError):
+        return False

@@ -20,7 +20,11 @@ from yaiba.model import Model, train
 
 RTP_HOLDOUT_EVERY = 5
 PUBLIC_WEIGHT = 2.0  # public rows are real posts; they count double against written ones
-SETTINGS: dict[str, Any] = {}  # AttackClassifier defaults
+SETTINGS: dict[str, Any] = {"normalizer": 2}
+"""AttackClassifier options of the shipped model; the rest are the defaults. Normaliser v3
+(fewer false death wishes from look-alikes such as 市ね, 正解は〇ね) was measured for the
+shipped model and not adopted: on the real-post set it cost attack F1 0.003 (paired 95 % CI
+-0.006 to 0.000) and called 3 more real posts attacks; models you train use v3."""
 ATTACK_THRESHOLD = 0.5
 """The shipped model says ``attack`` only when P(attack) >= 0.5 (more likely than not), not
 whenever attack is merely the largest of three probabilities: on real posts (data/real/)

@@ -11,6 +11,11 @@ and the threshold that leaves the widest margin on both targets, at most
 ``max_criticism`` of the ``criticism`` rows nudged and at least ``min_attack`` of the
 ``attack`` rows nudged (:mod:`yaiba.recipe.nudge_rule`). Re-derive it whenever the corpus or the
 training recipe changes: ``make nudge-rule``.
+
+Size cap: the whole draft is scored, however long, but the phrases quoted are looked for in
+at most :data:`yaiba.core.attribution.MAX_CHARS` (20,000) characters of it: the window that
+leans most towards ``attack``. Memory stays bounded (well under 300 MB for a draft of
+200,000 characters) and spans are offsets into the whole draft.
 """
 
 from __future__ import annotations
@@ -128,6 +133,9 @@ def nudge(draft: str, model: Model | None = None, *, threshold: float | None = N
         Nudge when P(attack) >= this. Default: the shipped rule (:func:`load_rule`), derived
         for the shipped training recipe; derive your own for a model of your own
         (:func:`yaiba.recipe.nudge_rule.derive_threshold`).
+
+    A draft longer than ``MAX_CHARS`` characters is scored whole; its phrases come from its
+    most telling ``MAX_CHARS``-character window (see the module docstring).
 
     Examples
     --------

@@ -3,18 +3,26 @@
 Reads a scored CSV or JSONL file in chunks (constant memory) and counts, per group (e.g. per
 day and source), how many posts were scored, how many could not be (rows with an ``error``
 or no label: counted separately, never dropped), how many got each label, and how the
-attacks split by kind. ``day`` is derived from a time column: ISO 8601 with or without an
-offset (``2026-11-29T10:00:00+09:00``, ``2026-11-29 10:00``), ``2026/11/29 10:00``, or Unix
-epoch seconds/milliseconds; aware times are converted to ``tz`` (Asia/Tokyo by default),
-naive ones are taken as already local. A missing time counts as day ``(no time)``, an
-unreadable one as ``(bad time)``.
+attacks split by kind. ``day`` is derived from a time column, which must hold a full date
+in one of these spellings (surrounding spaces ignored):
+
+* ISO 8601 (extended form): a date ``2026-11-29``, or a date and time ``2026-11-29T10:00``,
+  ``2026-11-29 10:00:00.5``, with or without an offset (``Z``, ``+09:00``, ``+0900``, ``+09``);
+* ``YYYY/MM/DD`` with an optional time: ``2026/11/29``, ``2026/11/29 10:00``,
+  ``2026/11/29 10:00:00``;
+* Unix epoch seconds or milliseconds: 9 to 13 digits, optionally with a fraction.
+
+Aware times are converted to ``tz`` (Asia/Tokyo by default), naive ones are taken as
+already local. A missing time counts as day ``(no time)``; anything else — a time without a
+date (``10:00``), a partial or relative date (``May``, ``now``, ``-1``), an impossible date
+(``2026-02-30``) — counts as ``(bad time)``: no day is ever invented.
 """
 
 from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -57,27 +65,36 @@ class Counts:
     notes: list[str] = field(default_factory=list)
 
 
+_ISO = r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?)?"
+_SLASH = r"\d{4}/\d{2}/\d{2}(?: \d{2}:\d{2}(?::\d{2})?)?"
+_EPOCH = r"\d{9,13}(?:\.\d+)?"
+_OFFSET = r"(?:Z|[+-]\d{2}(?::?\d{2})?)$"
+
+
 def parse_days(values: pd.Series, tz: str = "Asia/Tokyo") -> pd.Series:
-    """Calendar day (``YYYY-MM-DD``) of each time value, ``(no time)`` or ``(bad time)``."""
+    """Calendar day (``YYYY-MM-DD``) of each time value, ``(no time)`` or ``(bad time)``.
+
+    Only the spellings listed in the module docstring are read; anything else is a bad time.
+    """
     s = values.fillna("").astype(str).str.strip()
     out = pd.Series(BAD_TIME, index=s.index, dtype=object)
     out[s == ""] = NO_TIME
-    epoch = s.str.fullmatch(r"\d{9,13}(\.\d+)?")
+    epoch = s.str.fullmatch(_EPOCH)
     if epoch.any():
         num = pd.to_numeric(s[epoch])
         num = num.where(num < 1e11, num / 1000.0)  # milliseconds
         t = pd.to_datetime(num, unit="s", utc=True).dt.tz_convert(tz)
         out[epoch] = t.dt.strftime("%Y-%m-%d")
-    rest = (s != "") & ~epoch
-    aware = rest & s.str.contains(r"(?:Z|[+-]\d\d:?\d\d)$", regex=True)
-    for mask, utc in ((aware, True), (rest & ~aware, False)):
+    iso = s.str.fullmatch(_ISO)
+    slash = s.str.fullmatch(_SLASH)
+    dated = s.where(~slash, s.str.replace("/", "-", regex=False))  # 2026/11/29 10:00 -> ISO
+    readable = iso | slash
+    # an offset only counts after a time (the "-29" ending 2026-11-29 is not one)
+    aware = iso & s.str.contains(_OFFSET, regex=True) & s.str.contains(r"\d:\d", regex=True)
+    for mask, utc in ((aware, True), (readable & ~aware, False)):
         if not mask.any():
             continue
-        part = s[mask]
-        t = pd.to_datetime(part, errors="coerce", utc=utc, format="ISO8601")
-        retry = t.isna()
-        if retry.any():  # 2026/11/29 10:00 and other common spellings
-            t[retry] = pd.to_datetime(part[retry], errors="coerce", utc=utc, format="mixed")
+        t = pd.to_datetime(dated[mask], errors="coerce", utc=utc, format="ISO8601")  # 2026-02-30: NaT
         if utc:
             t = t.dt.tz_convert(tz)
         ok = t.notna()
@@ -85,7 +102,7 @@ def parse_days(values: pd.Series, tz: str = "Asia/Tokyo") -> pd.Series:
     return out
 
 
-def _csv_chunks(path: str, encoding: str, check) -> Iterator[pd.DataFrame]:
+def _csv_chunks(path: str, encoding: str, check: Callable[[list[str]], list[str]]) -> Iterator[pd.DataFrame]:
     """Chunks of a CSV file; ``check(header)`` returns the columns to keep or raises."""
     import csv
 
@@ -227,7 +244,8 @@ def _sum(parts: list[pd.Series], names: list[str]) -> pd.Series:
     parts = [p for p in parts if len(p)]
     if not parts:
         return pd.Series(dtype="int64", index=pd.MultiIndex.from_tuples([], names=names))
-    return pd.concat(parts).groupby(level=list(range(len(names)))).sum().rename_axis(names)
+    total: pd.Series = pd.concat(parts).groupby(level=list(range(len(names)))).sum().rename_axis(names)
+    return total
 
 
 def _label_table(parts: list[pd.Series], gcols: list[str]) -> pd.DataFrame:

@@ -70,7 +70,7 @@ def _result_schema(model: Model, prefix: str) -> StructType:
     return StructType([StructField(name, types[t], True) for name, t in output_columns(model, prefix)])
 
 
-def _as_model(model: Model | str | os.PathLike | None) -> Model:
+def _as_model(model: Model | str | os.PathLike[str] | None) -> Model:
     if model is None or isinstance(model, (str, os.PathLike)):
         return load(model)
     if isinstance(model, Model):
@@ -145,7 +145,7 @@ def score_batches(
 def score_dataframe(
     df: DataFrame,
     text_col: str = "text",
-    model: Model | str | os.PathLike | None = None,
+    model: Model | str | os.PathLike[str] | None = None,
     *,
     prefix: str = "",
     batch_size: int = DEFAULT_BATCH,
@@ -175,6 +175,7 @@ def score_dataframe(
     """
     _require_pyspark()
     from pyspark.sql import functions as F
+    from pyspark.sql.pandas.functions import pandas_udf  # F.pandas_udf, in a module mypy can follow
 
     if batch_size < 1:
         raise ValueError(f"batch_size must be >= 1, got {batch_size}")
@@ -193,7 +194,7 @@ def score_dataframe(
 
     # non-deterministic: otherwise a filter on a score (where p_attack >= 0.5) is planned as a
     # second evaluation of the UDF below the projection, doubling the work
-    scorer = F.pandas_udf(udf_body, _result_schema(clf, prefix)).asNondeterministic()  # type: ignore[call-overload]
+    scorer = pandas_udf(udf_body, _result_schema(clf, prefix)).asNondeterministic()  # type: ignore[call-overload]
     struct = f"__yaiba_{key[:12]}"
     scored = df.select(F.col("*"), scorer(F.col(_quote(text_col))).alias(struct))
     return scored.select(F.col("*"), F.col(f"{struct}.*")).drop(struct)

@@ -1,33 +1,57 @@
 """The ``yaiba spark-score`` job: read Parquet or CSV with Spark, score, write Parquet or CSV.
 
+CSV is read with the row discipline of ``yaiba score`` (:mod:`yaiba.io.posts`), not with
+Spark's CSV reader: each file is parsed whole by one task under strict RFC 4180 rules
+(quoted fields may hold commas, quotes and newlines). A malformed record (an unterminated
+quote, text after a closing quote, a NUL byte, the wrong number of fields) becomes ONE row
+with a null text and an ``error``; the lines an unterminated quote swallowed are read again
+as records of their own, so one stray quote costs one row, never the rows after it. Every
+input record is accounted for: the job counts the records read and the rows written, and
+fails (:class:`yaiba.errors.YaibaError`) if they differ. Parquet is read by Spark as is.
+
 Used by :mod:`yaiba.cli`; importing this module needs pyspark.
 """
 
 from __future__ import annotations
 
+import codecs
+import csv
+import io
 import os
 import re
 import sys
+from collections import deque
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO, Any
 
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql.types import StringType, StructField, StructType
 
-from yaiba.errors import YaibaError
+from yaiba.errors import DataError, YaibaError
+from yaiba.io.posts import open_text
 from yaiba.model import Model
 from yaiba.spark.dataframe import score_dataframe
 
 SPARK_FORMATS = ("parquet", "csv")
-CORRUPT = "_corrupt_record"
+CORRUPT = "__yaiba_malformed"  # internal column: why a CSV record is malformed (else null)
 _EXTENSIONS = {".parquet": "parquet", ".parq": "parquet", ".csv": "csv"}
 
 
 @dataclass
 class Result:
-    rows: int
-    errors: int
+    rows: int  # rows written (== records read)
+    errors: int  # rows written with an error (malformed records included)
+    malformed: int = 0  # CSV records that could not be parsed
+
+
+_Record = tuple[int, list[str] | None, str, str | None]  # first line, fields, raw text, error
+
+
+class _StrictCsv(csv.excel):
+    strict = True  # as in yaiba.io.posts: an unterminated quote or text after a closing quote is an error
 
 
 def is_local(path: str) -> bool:
@@ -78,19 +102,153 @@ def session(master: str | None, conf: dict[str, str]) -> tuple[SparkSession, boo
 
 
 def read_posts(spark: SparkSession, path: str, fmt: str, text_col: str, encoding: str) -> DataFrame:
-    """The input as a DataFrame. CSV: header row, RFC 4180 quoting, multi-line posts, every
-    column a string; a malformed record keeps its row with a null text and the raw record in
-    ``_corrupt_record``."""
+    """The input as a DataFrame. CSV: one row per record of each file (header row first in
+    every file, the same header in all), every column a string, an empty cell null; a
+    malformed record keeps its row, with a null text and its error in the internal column
+    ``CORRUPT`` (see the module docstring)."""
     if fmt == "parquet":
         return spark.read.parquet(path)
-    reader = (
-        spark.read.option("header", True).option("multiLine", True).option("escape", '"').option("encoding", encoding)
-    )
-    header = reader.csv(path).columns
+    files = csv_files(spark, path)
+    headers = files.map(lambda f: csv_header(f[0], f[1], encoding)).filter(lambda h: h is not None).take(1)
+    if not headers:
+        raise DataError(f"{path}: no CSV header (empty input)")
+    header: list[str] = headers[0]
     if text_col not in header:
         raise ValueError(f"{path}: no column {text_col!r} (columns: {', '.join(header)}); choose one with --text-col")
     schema = StructType([StructField(c, StringType(), True) for c in header] + [StructField(CORRUPT, StringType())])
-    return reader.schema(schema).option("mode", "PERMISSIVE").option("columnNameOfCorruptRecord", CORRUPT).csv(path)
+    rows = files.flatMap(lambda f: csv_rows(f[0], f[1], encoding, header, text_col))
+    return spark.createDataFrame(rows, schema)
+
+
+def csv_files(spark: SparkSession, path: str) -> Any:
+    """An RDD of (name, source) per CSV file, one partition each: source is a local path
+    (streamed by the task) in local mode, else the file's bytes (Spark's binaryFiles)."""
+    sc = spark.sparkContext
+    local = Path(path.removeprefix("file://"))
+    if is_local(path) and str(sc.master).startswith("local") and local.exists():
+        if local.is_dir():
+            found = sorted(
+                f
+                for f in local.rglob("*")
+                if f.is_file()
+                and not any(part.startswith(("_", ".")) for part in f.relative_to(local).parts)
+                and not f.name.endswith(".crc")
+            )
+        else:
+            found = [local]
+        if not found:
+            raise DataError(f"{path}: no CSV files")
+        return sc.parallelize([(str(f), str(f)) for f in found], len(found))
+    return sc.binaryFiles(path)
+
+
+def _open(name: str, source: str | bytes, encoding: str) -> IO[str]:
+    if isinstance(source, str):
+        return open_text(source, encoding)
+    try:
+        utf8 = codecs.lookup(encoding).name == "utf-8"
+    except LookupError:
+        raise DataError(f"unknown encoding {encoding!r} (e.g. utf-8, cp932)") from None
+    return io.TextIOWrapper(io.BytesIO(source), encoding="utf-8-sig" if utf8 else encoding, newline="")
+
+
+def _records(fh: IO[str]) -> Iterator[_Record]:
+    """(first line, fields or None, raw text, error or None) of each record of a CSV stream,
+    the header included, under the rules of :class:`yaiba.io.posts.Reader`: a malformed
+    record is reported for its first line and the lines it swallowed are read again."""
+    pending: deque[tuple[int, str]] = deque()
+    record: list[tuple[int, str]] = []
+    read = consumed = 0
+
+    def lines() -> Iterator[str]:
+        nonlocal read
+        while True:
+            if pending:
+                item = pending.popleft()
+            else:
+                raw = fh.readline()
+                if not raw:
+                    return
+                read += 1
+                item = (read, raw)
+            record.append(item)
+            yield item[1]
+
+    reader = csv.reader(lines(), dialect=_StrictCsv)
+    while True:
+        record.clear()
+        try:
+            rec = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            (line, raw), *rest = record
+            consumed += 1
+            yield line, None, raw, "unterminated quote" if "unexpected end of data" in str(exc) else str(exc)
+            pending.extendleft(reversed(rest))
+            reader = csv.reader(lines(), dialect=_StrictCsv)
+            continue
+        consumed += len(record)
+        raw = "".join(r for _, r in record)
+        yield record[0][0], rec, raw, ("NUL byte in the record" if "\x00" in raw else None)
+    if consumed != read:  # every physical line belongs to exactly one record
+        raise RuntimeError(f"CSV line accounting failed: read {read} lines, {consumed} in records")
+
+
+def csv_header(name: str, source: str | bytes, encoding: str) -> list[str] | None:
+    """The header row of one CSV file (None for an empty file)."""
+    with _open(name, source, encoding) as fh:
+        for _, fields, _, error in _decode_guard(name, encoding, _records(fh)):
+            if error is not None or fields is None:
+                raise DataError(f"{name}: malformed CSV header: {error}")
+            if fields and fields[0].startswith("\ufeff"):
+                fields[0] = fields[0][1:]
+            return fields
+    return None
+
+
+def csv_rows(
+    name: str, source: str | bytes, encoding: str, header: list[str], text_col: str
+) -> Iterator[tuple[str | None, ...]]:
+    """One tuple per record of one CSV file: its cells (empty -> None) and the error column."""
+    n, t = len(header), header.index(text_col)
+    short = name.rstrip("/").rsplit("/", 1)[-1]
+    with _open(name, source, encoding) as fh:
+        records = _decode_guard(name, encoding, _records(fh))
+        first = next(records, None)
+        if first is None:
+            return
+        own = first[1]
+        if own and own[0].startswith("\ufeff"):
+            own[0] = own[0][1:]
+        if first[3] is not None or own != header:
+            raise DataError(f"{name}: its header {own} differs from the first file's {header}")
+        for line, fields, raw, error in records:
+            if error is None and fields is not None and len(fields) != n:
+                error = f"expected {n} fields, got {len(fields)}"
+            if error is None and fields is not None:
+                yield (*(c if c != "" else None for c in fields), None)
+                continue
+            loose = fields if fields is not None else _loose(raw)
+            cells: list[str | None] = [c if c != "" else None for c in (loose + [""] * n)[:n]]
+            cells[t] = None
+            snippet = raw.rstrip("\r\n")[:200]
+            yield (*cells, f"malformed CSV record: {snippet} ({short} line {line}: {error})")
+
+
+def _loose(raw: str) -> list[str]:
+    """Best-effort cells of one malformed line, so its other columns (an id) survive."""
+    try:
+        return next(csv.reader([raw.rstrip("\r\n")]), [])
+    except csv.Error:
+        return [raw.rstrip("\r\n")]
+
+
+def _decode_guard(name: str, encoding: str, gen: Iterator[_Record]) -> Iterator[_Record]:
+    try:
+        yield from gen
+    except UnicodeDecodeError:
+        raise DataError(f"{name}: cannot decode the file as {encoding} (try --encoding cp932)") from None
 
 
 def in_order_partitions(df: DataFrame, n: int) -> DataFrame:
@@ -112,8 +270,7 @@ def score(df: DataFrame, text_col: str, model: Model, prefix: str) -> DataFrame:
     masked = df.withColumn(text_col, F.when(~bad, F.col(text_col)))
     scored = score_dataframe(masked, text_col, model, prefix=prefix)
     err = f"{prefix}error"
-    message = F.concat(F.lit("malformed CSV record: "), F.substring(F.col(CORRUPT), 1, 200))
-    return scored.withColumn(err, F.when(bad, message).otherwise(F.col(err))).drop(CORRUPT)
+    return scored.withColumn(err, F.when(bad, F.col(CORRUPT)).otherwise(F.col(err))).drop(CORRUPT)
 
 
 def write(df: DataFrame, path: str, fmt: str, overwrite: bool) -> None:
@@ -139,12 +296,21 @@ def run(
     overwrite: bool = False,
     encoding: str = "utf-8",
 ) -> Result:
-    """Score ``input_path`` into ``output_path`` (a folder of part files); count what was written."""
+    """Score ``input_path`` into ``output_path`` (a folder of part files); count what was written.
+
+    The records read (a first pass over the input) must all be written, one row each;
+    otherwise YaibaError is raised naming both counts.
+    """
     from pyspark.errors import PySparkException
 
     spark, created = session(master, conf or {})
     try:
         df = read_posts(spark, input_path, in_format, text_col, encoding)
+        if CORRUPT in df.columns:
+            tally = df.agg(F.count(F.lit(1)).alias("n"), F.count(F.col(CORRUPT)).alias("bad")).first()
+            records, malformed = (int(tally["n"]), int(tally["bad"])) if tally else (0, 0)
+        else:
+            records, malformed = df.count(), 0
         if partitions:
             df = in_order_partitions(df, partitions)
         try:
@@ -158,7 +324,13 @@ def run(
             else (spark.read.option("header", True).option("multiLine", True).option("escape", '"').csv(output_path))
         )
         errors = out.where(F.col(f"`{prefix}error`").isNotNull()).count()
-        return Result(rows=out.count(), errors=errors)
+        rows = out.count()
+        if rows != records or errors < malformed:
+            raise YaibaError(
+                f"row accounting failed: read {records} records ({malformed} malformed) from {input_path} "
+                f"but wrote {rows} rows ({errors} with an error) to {output_path}"
+            )
+        return Result(rows=rows, errors=errors, malformed=malformed)
     except PySparkException as exc:
         raise YaibaError(f"Spark failed: {_summary(exc)}") from None
     finally:

@@ -11,7 +11,7 @@ Each model file carries the lexicon it was trained with.
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cache, cached_property
 from importlib import resources
@@ -29,12 +29,15 @@ class Lexicon:
 
     terms: tuple[str, ...]
     categories: tuple[str, ...]
-    _tables: dict = field(default_factory=dict, compare=False, repr=False, hash=False)
+    _tables: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = field(
+        default_factory=dict, compare=False, repr=False, hash=False
+    )
 
     @classmethod
-    def from_pairs(cls, pairs) -> Lexicon:
-        seen = set()
-        terms, cats = [], []
+    def from_pairs(cls, pairs: Iterable[tuple[str, str]]) -> Lexicon:
+        seen: set[tuple[str, str]] = set()
+        terms: list[str] = []
+        cats: list[str] = []
         for term, cat in pairs:
             t = normalize(term).replace(" ", "")
             if MIN_LEN <= len(t) <= MAX_LEN and (t, cat) not in seen:

@@ -177,7 +177,103 @@ _V2: tuple[_Step, ...] = _V1[:-1] + (
     _sub("タヒ(?=[ねんぬのにだ])|[4〇○◯●氏市](?=ね)", _death_wish),
 )
 
-STEPS: dict[int, tuple[_Step, ...]] = {1: _V1, 2: _V2}
+# -- version 3: evasions undone only where a death wish or threat is the likely reading -------
+# (あの市ね、 この問題は○ね and あと4ね! stay), new spellings (死…ね, 死🔥ね, 死●, 殺＊, ѕhine with a
+# Cyrillic ѕ, shine / korosu / kill you as romaji words), and every step linear with a small
+# constant: contexts are decided by the patterns, Python is called only to pick a replacement.
+
+_EMOJI = "\U0001f000-\U0001faff\u2300-\u23ff\u2600-\u27bf\u2b00-\u2bff"
+_MASKS = "●○◯〇◎■□◆◇×✕*"  # 伏字: a character masked by a symbol (＊ is * after NFKC)
+# padding between the characters of 死ね, 殺す, しね: separators, ellipses, masks, emoji, spaces
+_PAD = f"[ .…‥・_~〜/|+\\-★☆♪♡♥{_MASKS}{_EMOJI}]"
+# what may follow the ね of a death wish: end of post, punctuation, laughter, emoji, よ/や/ば/っ,
+# an insult or another death wish; not 、 or , (あの市ね、財政が), nor a word (4ねん, 市ねぎ)
+_TAIL = (
+    f"(?:\\Z|[\\x00 。.!?w草…♪・ー〜~\"'」』)\\]{_EMOJI}]|[よやばっ死4〇○◯●氏市]|タヒ"
+    "|カス|クズ|ゴミ|ボケ|かす|くず|ごみ|ぼけ|お前|おまえ)"
+)
+_NUMBERISH = "0-9〇○◯●×✕=:*+\\-/対位点問"  # 3-4ね, 〇〇ね, 〇×ね, 第4問
+_COUNTING = ("あと", "残り", "残", "第", "全", "計", "約", "最低", "最大", "ラスト", "たった", "正解", "答え", "解答")
+# "お前は〇ね" is a death wish although "正解は〇ね" is not: a particle after a second person
+_YOU = {
+    1: ("君",),
+    2: ("お前", "貴様", "きみ", "キミ"),
+    3: ("おまえ", "オマエ", "てめえ", "テメエ", "てめー", "きさま", "あんた", "アンタ", "お前ら", "あなた"),
+}
+_HEAD = "[4〇○◯●]"
+_AFTER_YOU = "|".join(f"(?<=(?:{'|'.join(words)})[はがも]{_HEAD})" for words in _YOU.values())
+# (each branch starts with a character, so the regex engine can skip to candidates)
+_DEATH_V3 = (
+    "タヒ(?=[ねんぬのにだ])"
+    # 氏 / 市 not after a name or place (山田氏, ヤマダ氏, a氏, 横浜市, あの市, わが市)
+    f"|[氏市](?<![{_KANJI}{_KATA}a-z0-9の][氏市])(?<!わが[氏市])(?=ね{_TAIL})"
+    # 4 / 〇 not in a count, score or answer (あと4ね, 3-4ね, 正解は〇ね, この問題は○ね)
+    f"|{_HEAD}(?:(?<![{_NUMBERISH}はがのもと]{_HEAD})|{_AFTER_YOU})"
+    + "".join(f"(?<!{w}{_HEAD})" for w in _COUNTING)
+    + f"(?=ね{_TAIL})"
+)
+
+# Cyrillic and Greek letters that look like Latin ones (ѕhine, kоrosu), mapped before lower-casing
+_CONFUSABLE = str.maketrans(
+    "АВЕКМНОРСТХУІЈЅаеорсухѕіјһԁкмнтвѵӏΑΒΕΖΗΙΚΜΝΟΡΤΥΧαοικνρτυεηϲϳ",
+    "ABEKMHOPCTXYIJSaeopcyxsijhdkmhtbvlABEZHIKMNOPTYXaoikvptuencj",
+)
+_ROMAJI = {"shine": "死ね", "sine": "死ね", "korosu": "殺す", "kill you": "殺す", "kill u": "殺す"}
+_LETTER = "A-Za-z\u0370-\u052f"  # Latin, Greek, Cyrillic
+
+
+def _confusable(m: re.Match[str]) -> str:
+    """ѕhine (Cyrillic ѕ) -> shine: a word mixing Latin and look-alike letters, or spelling a romaji threat."""
+    word = m.group()
+    latin = word.translate(_CONFUSABLE)
+    if latin.isascii() and (latin.lower() in _ROMAJI or any(c.isascii() for c in word)):
+        return latin
+    return word
+
+
+def _unpad(ahead: str, *after: str) -> str:
+    """Padding (one character, then the rest) right after one of ``after``, before ``ahead``."""
+    behind = "|".join(f"(?<={a}{_PAD})" for a in after)
+    return f"{_PAD}(?:{behind}){_PAD}*(?={ahead})"
+
+
+_NOT_PARTICLE = "".join(c for c in map(chr, range(0x3041, 0x30FB)) if c not in "はもがをでっ・")
+
+_V3: tuple[_Step, ...] = (
+    *_V2[:3],  # surrogates, controls, NFKC
+    # a word of Latin letters with Cyrillic or Greek look-alikes (it starts at a letter that no
+    # letter precedes, so a long word is scanned once)
+    _sub(
+        f"[{_LETTER}](?<![{_LETTER}][{_LETTER}])(?:(?<=[\u0370-\u052f])|[A-Za-z]*[\u0370-\u052f])[{_LETTER}]*",
+        _confusable,
+    ),
+    *_V2[3:6],  # lower case, white space, strip
+    # 伏字: 死●, 殺＊ at the end of a clause (before separators are joined: 殺*ぞ is not 殺ぞ)
+    _sub(f"[{_MASKS}](?<=死[{_MASKS}])[{_MASKS}]*(?=\\Z|[\\x00 。.!?w草…♪ー〜~よや]|{_PAD})", "ね"),
+    _sub(f"[{_MASKS}](?<=殺[{_MASKS}])[{_MASKS}]*(?=\\Z|[\\x00 。.!?w草…♪ー〜~よぞ]|{_PAD})", "す"),
+    *_V2[6:12],  # links, separators, elongation, vowel echoes (as in version 2)
+    # look-alike kanji, the rule of version 2 decided by the pattern (one dict look-up per hit)
+    _sub(
+        f"(?s:[口力三工二卜夕八才千](?:(?<=[{_KATA}].)(?![{_KANJI}])|(?<![{_KANJI}].)(?=[{_KATA}])))",
+        lambda m: _LOOKALIKE[m.group()],
+    ),
+    _V2[13],  # 杀, 莫迦
+    # romaji as whole words, not next to another Latin word (rise and shine, sine wave, sine関数);
+    # kill you anywhere as words
+    _sub(
+        "s(?<![a-z0-9']s)(?<![a-z] s)(?<![a-z]-s)h?ine(?![a-z0-9'])(?! ?[a-z])(?![\u3400-\u4dbf\u4e00-\u9fff])"
+        "|k(?<![a-z0-9']k)(?:(?<![a-z] k)(?<![a-z]-k)orosu(?![a-z0-9'])(?! ?[a-z])(?![\u3400-\u4dbf\u4e00-\u9fff])"
+        "|ill (?:you|u)(?![a-z0-9']))",
+        lambda m: _ROMAJI[m.group()],
+    ),
+    # padding between the characters: 死…ね, 死🔥ね, 殺 す; し・・ね only at the end of a clause
+    # and not inside a word (だし…ねぇ)
+    _sub(_unpad("[ねネ]", "死") + "|" + _unpad("[すスしシさせそ]", "殺"), ""),
+    _sub(_unpad(f"[ねネ]{_TAIL}", "[しシ]") + f"(?<![{_NOT_PARTICLE}][しシ]{_PAD})", ""),
+    _sub(_DEATH_V3, "死"),
+)
+
+STEPS: dict[int, tuple[_Step, ...]] = {1: _V1, 2: _V2, 3: _V3}
 LATEST = max(STEPS)
 
 

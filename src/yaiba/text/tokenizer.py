@@ -12,8 +12,9 @@ from __future__ import annotations
 import os
 import re
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from importlib.metadata import PackageNotFoundError, version
+from typing import Protocol
 
 from yaiba.errors import TokenizerError
 from yaiba.text.display import SURROGATE
@@ -21,6 +22,28 @@ from yaiba.text.display import SURROGATE
 MAX_PIECE = 2048
 _SENTENCE_END = re.compile(r"[。．.!?！？\n]+ ?")
 _local = threading.local()
+
+
+# fugashi ships no type information: what yaiba uses of its GenericTagger, as protocols
+class MeCabNode(Protocol):
+    """A token of a tagger with parts of speech: its surface and its feature fields."""
+
+    @property
+    def surface(self) -> str: ...
+    @property
+    def feature(self) -> Sequence[str]: ...
+
+
+class WakatiTagger(Protocol):
+    """A tagger in ``-Owakati`` mode: ``parse`` gives space-separated surfaces."""
+
+    def parse(self, text: str) -> str: ...
+
+
+class MeCabTagger(WakatiTagger, Protocol):
+    """A fugashi ``GenericTagger``: also callable, giving the nodes of a text."""
+
+    def __call__(self, text: str) -> Sequence[MeCabNode]: ...
 
 
 def dictionary_info() -> dict[str, str]:
@@ -31,7 +54,7 @@ def dictionary_info() -> dict[str, str]:
         return {"name": "unidic-lite", "version": "missing"}
 
 
-def new_tagger(wakati: bool = True):  # -> fugashi.GenericTagger (fugashi has no type stubs)
+def new_tagger(wakati: bool = True) -> MeCabTagger:
     """A MeCab tagger on unidic-lite: space-separated surfaces (``wakati``) or nodes with
     parts of speech."""
     try:
@@ -42,7 +65,8 @@ def new_tagger(wakati: bool = True):  # -> fugashi.GenericTagger (fugashi has no
     dicdir = unidic_lite.DICDIR
     args = f'{"-Owakati " if wakati else ""}-d "{dicdir}" -r "{os.path.join(dicdir, "mecabrc")}"'
     try:
-        return fugashi.GenericTagger(args)
+        tagger: MeCabTagger = fugashi.GenericTagger(args)
+        return tagger
     except RuntimeError as exc:
         raise TokenizerError(
             "MeCab failed to start with the unidic-lite dictionary.\n"
@@ -52,23 +76,23 @@ def new_tagger(wakati: bool = True):  # -> fugashi.GenericTagger (fugashi has no
         ) from exc
 
 
-def _thread_tagger(wakati: bool):
+def _thread_tagger(wakati: bool) -> MeCabTagger:
     pid = os.getpid()
     if getattr(_local, "pid", None) != pid:  # a new thread, or a forked child
         _local.taggers = {}
         _local.pid = pid
-    tagger = _local.taggers.get(wakati)
+    tagger: MeCabTagger | None = _local.taggers.get(wakati)
     if tagger is None:
         tagger = _local.taggers[wakati] = new_tagger(wakati)
     return tagger
 
 
-def wakati_tagger():  # -> fugashi.GenericTagger
+def wakati_tagger() -> WakatiTagger:
     """This thread's MeCab tagger in ``-Owakati`` mode (what :func:`wakati` parses with)."""
     return _thread_tagger(wakati=True)
 
 
-def pos_tagger():  # -> fugashi.GenericTagger
+def pos_tagger() -> MeCabTagger:
     """This thread's MeCab tagger with parts of speech (nodes with ``surface`` and ``feature``)."""
     return _thread_tagger(wakati=False)
 
@@ -93,7 +117,7 @@ def mecab_pieces(text: str, limit: int = MAX_PIECE) -> list[str]:
     return pieces
 
 
-def _parse(parse, text: str) -> str:
+def _parse(parse: Callable[[str], str], text: str) -> str:
     """MeCab on one piece. It reads a UTF-8 C string: a NUL would silently end the text
     there (becomes a space) and a lone surrogate cannot be encoded (becomes U+FFFD)."""
     if "\x00" in text:
