@@ -164,6 +164,9 @@ def test_interrupted_run_leaves_no_partial_output(model_path, tmp_path, sig, cod
         stdin=subprocess.PIPE,
         stderr=subprocess.PIPE,
         cwd=tmp_path,
+        # a shell's background job inherits SIGINT ignored, and Python keeps it ignored: give
+        # the command the default disposition a terminal's Ctrl-C would meet
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     try:
         for i in range(3000):  # ~120 kB of output: some of it is flushed to the temporary file
