@@ -66,6 +66,8 @@ def driving_phrases(
     share : float
         Keep phrases whose weight is at least this share of the strongest phrase's weight.
 
+    Notes
+    -----
     A post longer than :data:`MAX_CHARS` characters is attributed within its most telling
     window of ``MAX_CHARS`` characters; offsets are into ``text`` all the same.
     """
