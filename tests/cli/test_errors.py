@@ -9,11 +9,8 @@ from __future__ import annotations
 import csv
 import errno
 import os
-import signal
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import pytest
@@ -108,36 +105,6 @@ def test_eval_report_onto_an_existing_file(model_path, tmp_path, capsys):
     assert main(["eval", str(model_path), str(src), "--report", str(report)]) == 2
     assert "report" in _one_line(capsys)
     assert report.read_text(encoding="utf-8") == "not a folder\n"
-
-
-def test_sighup_leaves_no_partial_output(model_path, tmp_path):
-    """Like SIGTERM: the old output is untouched and no hidden .part file stays."""
-    out = tmp_path / "out.csv"
-    out.write_text("the previous complete result\n", encoding="utf-8")
-    proc = subprocess.Popen(
-        [str(SCRIPT), "score", "-", "-o", str(out), "--model", str(model_path), "--batch-size", "64"],
-        stdin=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        cwd=tmp_path,
-    )
-    try:
-        for i in range(3000):
-            proc.stdin.write(f"{ATTACK} {i}\n".encode())
-        proc.stdin.flush()
-        deadline = time.monotonic() + 120
-        while not any(p.name.endswith(".part") and p.stat().st_size > 0 for p in tmp_path.iterdir()):
-            assert proc.poll() is None and time.monotonic() < deadline, "no partial output appeared"
-            time.sleep(0.05)
-        proc.send_signal(signal.SIGHUP)
-        rc = proc.wait(timeout=60)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-        proc.stdin.close()
-    assert rc == 128 + signal.SIGHUP
-    assert "SIGHUP" in proc.stderr.read().decode()
-    assert out.read_text(encoding="utf-8") == "the previous complete result\n"
-    assert sorted(os.listdir(tmp_path)) == ["out.csv"]
 
 
 def test_n_jobs_starts_workers_at_the_default_batch_size(model_path, tmp_path, monkeypatch):

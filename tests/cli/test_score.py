@@ -153,7 +153,10 @@ def test_lone_surrogates_to_stdout_of_the_real_command(model_path, tmp_path):
     assert [r["text"] for r in rows] == LONE
 
 
-@pytest.mark.parametrize("sig,code,word", [(signal.SIGINT, 130, "interrupted"), (signal.SIGTERM, 143, "terminated")])
+@pytest.mark.parametrize(
+    "sig,code,word",
+    [(signal.SIGINT, 130, "interrupted"), (signal.SIGTERM, 143, "terminated"), (signal.SIGHUP, 129, "SIGHUP")],
+)
 def test_interrupted_run_leaves_no_partial_output(model_path, tmp_path, sig, code, word):
     """Stream posts into ``yaiba score - -o out.csv``; once it has written part of its output,
     signal it. The exit code is documented, the old out.csv is untouched, no temp file stays."""
