@@ -18,7 +18,7 @@ from yaiba.evaluation.report import EvaluationReport
 from yaiba.evaluation.thresholds import ThresholdChoice, threshold_for_precision
 from yaiba.io import datasets
 from yaiba.metadata import __version__
-from yaiba.model import Model, Prediction, load, train
+from yaiba.model import Model, Prediction, SentenceScore, load, train
 from yaiba.reasons import Reason
 from yaiba.safety.help_resources import HelpResource, help_resources
 from yaiba.safety.nudging import Nudge, nudge
@@ -37,6 +37,7 @@ __all__ = [
     "Phrase",
     "Prediction",
     "Reason",
+    "SentenceScore",
     "ThresholdChoice",
     "TokenizerError",
     "YaibaError",

@@ -19,6 +19,7 @@ from yaiba.core.features import Featurizer
 from yaiba.core.parallel import map_batches
 from yaiba.errors import ModelFormatError
 from yaiba.reasons import Reason, message_for
+from yaiba.text.sentences import sentence_spans
 from yaiba.validation import batches, check_labels, check_texts, check_thresholds
 
 DEFAULT_BATCH = 2048
@@ -37,6 +38,16 @@ class Prediction(NamedTuple):
     proba: np.ndarray
     labels: list[str]
     kinds: list[str | None]
+
+
+class SentenceScore(NamedTuple):
+    """One sentence of a post: ``text[start:end]`` of the original post, and its class
+    probabilities (class -> float) as if it were posted alone."""
+
+    start: int
+    end: int
+    text: str
+    proba: dict[str, float]
 
 
 class Model:
@@ -240,6 +251,26 @@ class Model:
                 "train it with positive_label=... to use score()"
             )
         return self.classes_.index(self.positive_label)
+
+    def sentence_scores(self, texts: Iterable[str], *, batch_size: int = DEFAULT_BATCH) -> list[list[SentenceScore]]:
+        """The sentences of each post (:mod:`yaiba.text.sentences`) with their probabilities.
+
+        One list per post, in order; a post of white space only has an empty list.
+        """
+        items = check_texts(texts)
+        spans = [sentence_spans(t) for t in items]
+        flat = [t[a:b] for t, post in zip(items, spans) for a, b in post]
+        proba = self.predict_proba(flat, batch_size=batch_size) if flat else np.zeros((0, len(self.classes_)))
+        classes = self.classes_
+        out: list[list[SentenceScore]] = []
+        k = 0
+        for t, post in zip(items, spans):
+            row = []
+            for a, b in post:
+                row.append(SentenceScore(a, b, t[a:b], {c: float(p) for c, p in zip(classes, proba[k])}))
+                k += 1
+            out.append(row)
+        return out
 
     # -- explanations ----------------------------------------------------------------------
     def explain(self, text: str, top: int = 5, label: str | None = None) -> Explanation:
@@ -464,4 +495,4 @@ def train(
     return Model(est, kind_estimator=kind_est, positive_label=positive_label, info=merged)
 
 
-__all__ = ["DEFAULT_BATCH", "Model", "Prediction", "default_model_path", "load", "train"]
+__all__ = ["DEFAULT_BATCH", "Model", "Prediction", "SentenceScore", "default_model_path", "load", "train"]
