@@ -1,6 +1,6 @@
 """Fuzz yaiba for a time budget: the normaliser, the MeCab wrapper, the model (score,
-predict_proba, predict, explain), ``yaiba score`` on generated CSV/JSONL/text files, and
-loading crafted model files (``model-file``).
+predict_proba, predict, explain), ``yaiba score`` on generated CSV/JSONL/text files,
+loading crafted model files (``model-file``), and the HTTP service (``serve``).
 
 Every input is checked against the invariants of yaiba.testing (the same checks the
 CI property tests run): nothing raises, one output per input in order, finite probabilities
@@ -13,6 +13,12 @@ numbers, wrong types, missing and unknown keys, raw JSON edits, stale checksums)
 (NaN/inf, huge values, wrong dtypes and shapes, dropped, extra and unknown members) and bytes
 (flips, truncation). Invariant: ``yaiba.load`` returns a model whose scores are finite
 probabilities, or raises ModelFormatError; anything else is a failure.
+
+The ``serve`` target posts bodies built from the generated posts (valid requests to both
+endpoints, with reasons and spans; the posts' bytes as the body; truncated JSON; wrong types)
+to the ``yaiba serve`` application, called in process through ASGI (needs ``yaiba[serve]``).
+Invariant: no 5xx; a valid request gets one result per post; anything else gets a 4xx JSON
+error envelope.
 
 Engines: ``atheris`` (coverage-guided libFuzzer; ``pip install atheris``) or ``hypothesis``
 (random with shrinking; installed by ``make test``). Default: atheris when importable.
@@ -45,7 +51,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-TARGETS = ("normalizer", "tokenizer", "model", "cli", "model-file")
+TARGETS = ("normalizer", "tokenizer", "model", "cli", "model-file", "serve")
 FORMATS = ("csv", "jsonl", "txt")
 
 # -- the model-file target ----------------------------------------------------------------
@@ -295,6 +301,7 @@ class Fuzzer:
         self.work = Path(tempfile.mkdtemp(prefix="yaiba-fuzz-"))
         self.base = model_file_base(self.model_path)
         self.loaded = 0  # crafted model files that loaded (the rest raised ModelFormatError)
+        self.serve_app = None  # built on the first serve input
 
     def run_model_file(self, choose: Choose) -> None:
         self.counts["model-file"] += 1
@@ -332,6 +339,8 @@ class Fuzzer:
                     r.check_tokenizer(t)
             elif target == "model":
                 r.check_model(self.model, texts, explain=2)
+            elif target == "serve":
+                self.check_serve(texts)
             else:
                 folder = self.work / f"cli{self.counts['cli']}"
                 folder.mkdir()
@@ -340,6 +349,49 @@ class Fuzzer:
                 folder.rmdir()
         except Exception as exc:  # a violated invariant or a crash: keep the input, go on
             self._record(target, texts, fmt, exc)
+
+    def check_serve(self, texts: list[str]) -> None:
+        """Post bodies made from ``texts`` to the service app: no 5xx, results or a 4xx error."""
+        if self.serve_app is None:
+            from yaiba.serve import ServeSettings, create_app
+
+            self.serve_app = create_app(ServeSettings(), self.model)
+            self.serve_app.state.service.start()  # the scoring threads (the lifespan's job under uvicorn)
+        limit = self.serve_app.state.service.settings.max_body_bytes
+        valid = json.dumps({"posts": texts}).encode()
+        full = json.dumps({"posts": texts, "reasons": True, "spans": True, "offsets": "utf16"}).encode()
+        first = texts[0] if texts else ""
+        comment = {"comment": {"text": first}, "requestedAttributes": {a: {} for a in SERVE_ATTRIBUTES}}
+        analyze = json.dumps({**comment, "spanAnnotations": True, "languages": ["ja"]}).encode()
+        raw = "".join(texts).encode("utf-8", "surrogatepass")
+        cases = [
+            ("/v1/score", valid, len(texts)),
+            ("/v1/score", full, len(texts)),
+            ("/v1alpha1/comments:analyze", analyze, 1 if first else None),
+            ("/v1/score", raw, None),
+            ("/v1alpha1/comments:analyze", raw, None),
+            ("/v1/score", valid[: len(valid) // 2], None),
+            ("/v1/score", json.dumps({"posts": [*texts, None]}).encode(), None),
+            ("/v1/score", json.dumps(texts).encode(), None),
+            ("/v1alpha1/comments:analyze", json.dumps({"comment": texts}).encode(), None),
+        ]
+        for path, body, expected in cases:
+            status, answer = _asgi_post(self.serve_app, path, body)
+            if status >= 500:
+                raise AssertionError(f"{path}: HTTP {status} for a {len(body)}-byte body: {answer[:300]!r}")
+            value = json.loads(answer)
+            if status == 200:
+                n = len(value["results"]) if path == "/v1/score" else 1
+                if expected is None and body not in (raw,):
+                    raise AssertionError(f"{path}: HTTP 200 for a request that is not valid: {body[:200]!r}")
+                if expected is not None and n != expected:
+                    raise AssertionError(f"{path}: {n} results for {expected} posts")
+            else:
+                error = value["error"]
+                if error["code"] != status or not error["message"]:
+                    raise AssertionError(f"{path}: malformed error envelope {value!r}")
+                if expected is not None and not (status == 413 and len(body) > limit):
+                    raise AssertionError(f"{path}: HTTP {status} for a valid request: {error['message']}")
 
     def _record(self, target: str, texts: list[str], fmt: str, exc: Exception) -> None:
         n = len(self.failures)
@@ -358,6 +410,49 @@ class Fuzzer:
 
     def time_up(self) -> bool:
         return time.monotonic() >= self.deadline
+
+
+SERVE_ATTRIBUTES = ("TOXICITY", "SEVERE_TOXICITY", "IDENTITY_ATTACK", "INSULT", "THREAT", "ATTACK", "CRITICISM")
+
+
+def _asgi_post(app, path: str, body: bytes) -> tuple[int, bytes]:
+    """POST ``body`` to the ASGI ``app`` in this process: (status, response body)."""
+    import asyncio
+
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+        "client": ("127.0.0.1", 40000),
+        "server": ("127.0.0.1", 8000),
+    }
+    messages: list[dict] = []
+
+    async def call() -> None:
+        delivered = False
+
+        async def receive() -> dict:
+            nonlocal delivered
+            if not delivered:
+                delivered = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            await asyncio.Event().wait()  # the client never goes away
+            return {"type": "http.disconnect"}
+
+        async def send(message: dict) -> None:
+            messages.append(message)
+
+        await app(scope, receive, send)
+
+    asyncio.run(call())
+    return messages[0]["status"], b"".join(m.get("body", b"") for m in messages[1:])
 
 
 def _texts_from_bytes(data: bytes, targets: tuple[str, ...] = TARGETS):

@@ -19,7 +19,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("yaiba.core",),
     ("yaiba.reasons",),
     ("yaiba.model",),
-    ("yaiba.evaluation", "yaiba.safety", "yaiba.spark"),
+    ("yaiba.evaluation", "yaiba.frame", "yaiba.safety", "yaiba.serve", "yaiba.spark"),
     ("yaiba",),  # the package's __init__: the public API
     ("yaiba.recipe",),
     ("yaiba.cli",),

@@ -21,6 +21,7 @@ BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
         ("load.py", ["--repeat", "2"], "results"),
         ("memory.py", ["--posts", "300"], "results"),
         ("cache.py", ["--posts", "300"], "results"),
+        ("long_posts.py", [], "results"),
     ],
 )
 def test_benchmark_prints_json(script, args, key, datasets, model_path):
@@ -37,6 +38,8 @@ def test_benchmark_prints_json(script, args, key, datasets, model_path):
         assert result["results"]["rows_match"] is True
     if script == "cache.py":
         assert result["results"]["identical_scores"] is True
+    if script == "long_posts.py":
+        assert set(result["results"]["lines"]) == {"0", "2", "5", "10"}
 
 
 def test_obfuscation_and_targets_benchmarks_print_json(datasets, model_path):

@@ -237,3 +237,60 @@ def test_predict_batch_equals_the_separate_calls(small_model, corpus):
     assert headless.predict_batch(["死ね", "ありがとう", ""])[2] == [None, None, None]
     with pytest.raises(TypeError, match=r"texts\[1\] is None"):
         small_model.predict_batch(["a", None])  # type: ignore[list-item]
+
+
+# -- labels keep their type; positive_label must be one of them (issue 13 item 5) -------------
+
+BINARY = [
+    "あいつの顔見るだけで吐き気がする、消えろ",
+    "部長みたいな無能は会社に来るな",
+    "お前の家族ごと不幸になればいい",
+    "新しいカフェのケーキが美味しかった",
+    "週末は家族で公園に行きました",
+    "図書館の本を返しに行かないと",
+] * 3
+BINARY_Y = [1, 1, 1, 0, 0, 0] * 3
+
+
+def test_train_with_an_integer_positive_label():
+    clf = yaiba.train(BINARY, BINARY_Y, positive_label=1, n_features=2**16)
+    assert clf.positive_label == "1" and clf.classes_ == ("0", "1")
+    assert clf.estimator.classes_.tolist() == [0, 1]  # the estimator keeps the ints
+    p = clf.score(BINARY[:4])
+    np.testing.assert_array_equal(p, clf.predict_proba(BINARY[:4])[:, clf.classes_.index("1")])
+    assert p[0] > 0.5 > p[3]
+    # "1" names the same class
+    assert yaiba.train(BINARY, BINARY_Y, positive_label="1", n_features=2**16).positive_label == "1"
+
+
+def test_train_refuses_a_positive_label_that_is_not_among_the_labels():
+    with pytest.raises(ValueError, match=r"positive_label 'toxic' is not among the labels \['0', '1'\]"):
+        yaiba.train(BINARY, BINARY_Y, positive_label="toxic")
+    with pytest.raises(ValueError, match=r"positive_label 2 is not among the labels \['0', '1'\]"):
+        yaiba.train(BINARY, BINARY_Y, positive_label=2)
+    # the default "attack" applies only where the labels have it; None asks for no positive class
+    assert yaiba.train(BINARY, BINARY_Y, n_features=2**16).positive_label is None
+    assert yaiba.train(BINARY, BINARY_Y, positive_label=None, n_features=2**16).positive_label is None
+
+
+def test_python_score_and_the_cli_give_the_probability_of_the_same_class(tmp_path):
+    from yaiba.cli.main import main
+
+    clf = yaiba.train(BINARY, BINARY_Y, positive_label=1, n_features=2**16)
+    path = tmp_path / "m.npz"
+    clf.save(path)
+    posts = tmp_path / "posts.txt"
+    posts.write_text("\n".join(BINARY[:6]) + "\n", encoding="utf-8")
+    out = tmp_path / "out.csv"
+    assert main(["score", str(posts), "--model", str(path), "-o", str(out)]) == 0
+    scored = pd.read_csv(out, dtype={"label": str})
+    assert list(scored.columns[:4]) == ["text", "label", "p_1", "p_0"]
+    np.testing.assert_allclose(scored["p_1"], clf.score(BINARY[:6]), atol=1e-6)
+    assert yaiba.load(path).positive_label == "1"
+
+
+def test_model_refuses_a_positive_label_its_classes_lack():
+    est = yaiba.AttackClassifier(n_features=2**16).fit(BINARY, ["yes" if v else "no" for v in BINARY_Y])
+    with pytest.raises(ValueError, match=r"positive_label 'toxic' is not among the labels \['no', 'yes'\]"):
+        yaiba.Model(est, positive_label="toxic")
+    assert yaiba.Model(est).positive_label is None  # the default "attack" only where it is a class

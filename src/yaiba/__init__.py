@@ -16,6 +16,7 @@ from yaiba.evaluation.crossval import CrossValidation, cross_validate
 from yaiba.evaluation.evaluate import evaluate
 from yaiba.evaluation.report import EvaluationReport
 from yaiba.evaluation.thresholds import ThresholdChoice, threshold_for_precision
+from yaiba.frame import score_frame
 from yaiba.io import datasets
 from yaiba.metadata import __version__
 from yaiba.model import Model, Prediction, SentenceScore, load, train
@@ -48,6 +49,7 @@ __all__ = [
     "help_resources",
     "load",
     "nudge",
+    "score_frame",
     "threshold_for_precision",
     "train",
 ]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import os
+import time
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, NamedTuple, cast
@@ -11,17 +13,19 @@ import numpy as np
 import scipy.sparse as sp
 
 from yaiba.core import codec, persist, signing
-from yaiba.core.attribution import driving_phrases
+from yaiba.core.attribution import Phrase, driving_phrases
 from yaiba.core.cache import ProbaCache
 from yaiba.core.estimator import AttackClassifier, softmax
 from yaiba.core.explain import Explanation, explain
-from yaiba.core.features import Featurizer
+from yaiba.core.features import Featurizer, SentenceFeatures
 from yaiba.core.parallel import map_batches
 from yaiba.errors import ModelFormatError
 from yaiba.reasons import Reason, message_for
-from yaiba.text.sentences import sentence_spans
-from yaiba.validation import batches, check_labels, check_texts, check_thresholds
+from yaiba.text.normalize import SEP
+from yaiba.text.sentences import has_several, sentence_spans
+from yaiba.validation import batches, check_texts, check_thresholds, label_text, label_values
 
+logger = logging.getLogger(__name__)
 DEFAULT_BATCH = 2048
 """Posts featurised at once by the batched paths (memory grows with it, speed barely)."""
 POSITIVE = "attack"
@@ -72,17 +76,15 @@ class Model:
         estimator: AttackClassifier,
         *,
         kind_estimator: AttackClassifier | None = None,
-        positive_label: str | None = POSITIVE,
+        positive_label: str | int | None = POSITIVE,
         thresholds: Mapping[str, float] | None = None,
         info: Mapping[str, Any] | None = None,
         cache_size: int = 0,
     ) -> None:
         self.estimator = estimator
         self.kind_estimator = kind_estimator
-        classes = tuple(str(c) for c in estimator.classes_)
-        if positive_label is not None and positive_label not in classes:
-            positive_label = None
-        self.positive_label = positive_label
+        classes = tuple(label_text(c) for c in estimator.classes_)
+        self.positive_label = _positive_label_of(positive_label, classes)
         self.thresholds = check_thresholds(thresholds or {}, classes)
         self.info: dict[str, Any] = dict(info or {})
         self.cache = ProbaCache(cache_size) if cache_size else None
@@ -90,8 +92,12 @@ class Model:
     # -- description -----------------------------------------------------------------------
     @property
     def classes_(self) -> tuple[str, ...]:
-        """Label strings, in the column order of :meth:`predict_proba`."""
-        return tuple(str(c) for c in self.estimator.classes_)
+        """Label strings, in the column order of :meth:`predict_proba`.
+
+        The estimator keeps the labels' type (``estimator.classes_`` may be ints or bools);
+        the model speaks their str form: ``1`` is ``"1"``, ``True`` is ``"True"``.
+        """
+        return tuple(label_text(c) for c in self.estimator.classes_)
 
     @property
     def kinds_(self) -> tuple[str, ...]:
@@ -179,16 +185,17 @@ class Model:
             hit = [i for i, lab in enumerate(labels) if lab == self.positive_label]
             kinds: list[str | None] = [None] * len(items)
             if self.kind_estimator is not None and hit:
-                matrix = self.featurizer.transform([items[i] for i in hit], sparse="coo")
-                for i, k in zip(hit, self._kinds(matrix)):
+                features = self.featurizer.transform_sentences([items[i] for i in hit])
+                _, source = self.estimator.proba_from_sentences(features)
+                for i, k in zip(hit, self._kinds(_deciding_rows(features, source))):
                     kinds[i] = k
             return Prediction(proba, labels, kinds)
-        matrix = self.featurizer.transform(items, sparse="coo")
-        proba = self.estimator.proba_from_matrix(matrix)
+        features = self.featurizer.transform_sentences(items)
+        proba, source = self.estimator.proba_from_sentences(features)
         labels = self.labels_from_proba(proba)
         kinds = [None] * len(items)
         if self.kind_estimator is not None and self.positive_label in labels:
-            for i, (lab, k) in enumerate(zip(labels, self._kinds(matrix))):
+            for i, (lab, k) in enumerate(zip(labels, self._kinds(_deciding_rows(features, source)))):
                 if lab == self.positive_label:
                     kinds[i] = k
         return Prediction(proba, labels, kinds)
@@ -208,27 +215,31 @@ class Model:
         col = self._positive_column()
         out = []
         for batch in batches(texts, batch_size):
-            matrix = self.featurizer.transform(batch, sparse="coo")
-            p_attack = self.estimator.proba_from_matrix(matrix)[:, col]
-            out.append(softmax(kind_head.logits_from_matrix(matrix)) * p_attack[:, None])
+            features = self.featurizer.transform_sentences(batch)
+            proba, source = self.estimator.proba_from_sentences(features)
+            matrix = _deciding_rows(features, source)
+            out.append(softmax(kind_head.logits_from_matrix(matrix)) * proba[:, col][:, None])
         if not out:
             return np.zeros((0, len(self.kinds_)), dtype=np.float32)
         return np.vstack(out)
 
     def _proba_of_batch(self, texts: list[str]) -> np.ndarray:
         """Probabilities of one validated batch, in this process (through the cache if on)."""
-        norm = self.featurizer.normalize(texts)
         if self.cache is None:
-            return self.estimator.proba_from_matrix(self.featurizer.transform_normalized(norm, sparse="coo"))
-        rows = self.cache.lookup(norm)
-        missing = list(dict.fromkeys(t for t, r in zip(norm, rows) if r is None))  # distinct, in order
-        self.cache.count(hits=len(norm) - len(missing), misses=len(missing))
+            return self.estimator.proba_from_sentences(self.featurizer.transform_sentences(texts))[0]
+        # a post of one sentence is keyed by its normalised text; one of several by its own
+        # text (where its sentences end matters, and normalisation turns line breaks to spaces)
+        keys = [n if not has_several(t) else SEP + t for t, n in zip(texts, self.featurizer.normalize(texts))]
+        rows = self.cache.lookup(keys)
+        missing = list(dict.fromkeys(k for k, r in zip(keys, rows) if r is None))  # distinct, in order
+        self.cache.count(hits=len(keys) - len(missing), misses=len(missing))
         if missing:
-            matrix = self.featurizer.transform_normalized(missing, sparse="coo")
-            fresh = self.estimator.proba_from_matrix(matrix)
+            first = dict(zip(reversed(keys), reversed(texts)))  # a post of each key
+            features = self.featurizer.transform_sentences([first[k] for k in missing])
+            fresh = self.estimator.proba_from_sentences(features)[0]
             self.cache.store(missing, fresh)
-            by_text = dict(zip(missing, fresh))
-            rows = [by_text[t] if r is None else r for t, r in zip(norm, rows)]
+            by_key = dict(zip(missing, fresh))
+            rows = [by_key[k] if r is None else r for k, r in zip(keys, rows)]
         if not rows:
             return np.zeros((0, len(self.classes_)), dtype=np.float32)
         return np.vstack(cast(list[np.ndarray], rows))  # every row is filled in by now
@@ -253,23 +264,34 @@ class Model:
         return self.classes_.index(self.positive_label)
 
     def sentence_scores(self, texts: Iterable[str], *, batch_size: int = DEFAULT_BATCH) -> list[list[SentenceScore]]:
-        """The sentences of each post (:mod:`yaiba.text.sentences`) with their probabilities.
+        """The sentences of each post (:mod:`yaiba.text.sentences`) with their probabilities,
+        each as if posted alone (Perspective's span scores).
 
-        One list per post, in order; a post of white space only has an empty list.
+        One list per post, in order; a post of white space only has an empty list, a post of
+        one sentence a list of one with the post's own probabilities. Sentences come from the
+        same featurisation pass as the posts' scores.
         """
-        items = check_texts(texts)
-        spans = [sentence_spans(t) for t in items]
-        flat = [t[a:b] for t, post in zip(items, spans) for a, b in post]
-        proba = self.predict_proba(flat, batch_size=batch_size) if flat else np.zeros((0, len(self.classes_)))
-        classes = self.classes_
         out: list[list[SentenceScore]] = []
-        k = 0
-        for t, post in zip(items, spans):
-            row = []
-            for a, b in post:
-                row.append(SentenceScore(a, b, t[a:b], {c: float(p) for c, p in zip(classes, proba[k])}))
-                k += 1
-            out.append(row)
+        for batch in batches(texts, batch_size):
+            out += self._sentence_scores(batch)
+        return out
+
+    def _sentence_scores(self, items: list[str]) -> list[list[SentenceScore]]:
+        features = self.featurizer.transform_sentences(items, spans=True, min_sentences=2)
+        post_proba, _ = self.estimator.proba_from_sentences(features)
+        sent_proba = self.estimator.proba_from_matrix(features.sentences)
+        classes = self.classes_
+        out: list[list[SentenceScore]] = [[] for _ in items]
+        for row, (i, (a, b)) in enumerate(zip(features.owner.tolist(), features.spans)):
+            out[i].append(SentenceScore(a, b, items[i][a:b], dict(zip(classes, sent_proba[row].tolist()))))
+        rest = [(i, span) for i, t in enumerate(items) if not out[i] for span in sentence_spans(t)]
+        if len(rest) and any(len(sentence_spans(items[i])) > 1 for i, _ in rest):
+            texts = [items[i][a:b] for i, (a, b) in rest]
+            proba = self.estimator.proba_from_matrix(self.featurizer.transform(texts, sparse="coo"))
+        else:  # each such post is one sentence: its own probabilities
+            proba = post_proba[[i for i, _ in rest]] if rest else np.zeros((0, len(classes)), np.float32)
+        for (i, (a, b)), p in zip(rest, proba):
+            out[i].append(SentenceScore(a, b, items[i][a:b], dict(zip(classes, p.tolist()))))
         return out
 
     # -- explanations ----------------------------------------------------------------------
@@ -282,7 +304,15 @@ class Model:
         proba = self.predict_proba([text])[0]
         if label is None:
             label = self.labels_from_proba(proba[None, :])[0]
-        return explain(self.estimator, text, label=label, top=top, proba=proba)
+        return explain(self.estimator, text, label=label, top=top, proba=proba, window=self.deciding_sentence(text))
+
+    def deciding_sentence(self, text: str) -> tuple[int, int] | None:
+        """``(start, end)`` of the sentence whose P(attack) a long post took (see
+        ``AttackClassifier.sentence_margin``), or None when the whole post decided."""
+        (text,) = check_texts([text], "text")
+        features = self.featurizer.transform_sentences([text], spans=True)
+        _, source = self.estimator.proba_from_sentences(features)
+        return features.spans[source[0]] if source[0] >= 0 else None
 
     def reasons(self, texts: Iterable[str], *, max_phrases: int = 3, share: float = 0.35) -> list[Reason | None]:
         """A :class:`yaiba.reasons.Reason` for each post predicted attack; None for the others.
@@ -313,10 +343,19 @@ class Model:
             for k, (label, kind) in enumerate(zip(labels, kinds)):
                 if label == self.positive_label:
                     text = items[start + k]
-                    phrases = driving_phrases(self.estimator, text, col, max_phrases=max_phrases, share=share)
+                    phrases = self._driving_phrases(text, col, max_phrases, share)
                     out[start + k] = Reason(text, float(proba[k, col]), kind, phrases, message_for(kind, phrases))
             start += len(labels)
         return out
+
+    def _driving_phrases(self, text: str, col: int, max_phrases: int, share: float) -> tuple[Phrase, ...]:
+        """Phrases of the whole post, or of the sentence that decided it (offsets into the post)."""
+        window = self.deciding_sentence(text)
+        if window is None:
+            return driving_phrases(self.estimator, text, col, max_phrases=max_phrases, share=share)
+        a, b = window
+        inner = driving_phrases(self.estimator, text[a:b], col, max_phrases=max_phrases, share=share)
+        return tuple(Phrase(p.start + a, p.end + a, p.text, p.weight) for p in inner)
 
     # -- thresholds and cache --------------------------------------------------------------
     def with_cache(self, maxsize: int = 65536) -> Model:
@@ -374,6 +413,19 @@ class Model:
     def __reduce__(self) -> tuple[Any, ...]:
         # pickling a Model (e.g. to a worker process) ships the safe file format
         return (_from_bytes, (self.to_bytes(), self.cache_size))
+
+
+def _deciding_rows(features: SentenceFeatures, source: np.ndarray) -> sp.csr_matrix:
+    """Per post, its own feature row, or the row of the sentence that decided it."""
+    posts = features.posts.tocsr()
+    if not (source >= 0).any():
+        return posts
+    chosen = np.flatnonzero(source >= 0)
+    stacked: sp.csr_matrix = sp.vstack([posts, features.sentences.tocsr()[source[chosen]]], format="csr")
+    rows = np.arange(posts.shape[0])
+    rows[chosen] = posts.shape[0] + np.arange(len(chosen))
+    picked: sp.csr_matrix = stacked[rows]
+    return picked
 
 
 def _proba_of_batch(model: Model, batch: list[str]) -> np.ndarray:
@@ -440,59 +492,108 @@ def load(path: persist.Source | None = None, *, trusted_keys: Iterable[signing.P
         raise ModelFormatError(f"{persist.describe_source(source)}: {exc}") from None
 
 
+def _positive_label_of(positive_label: object, classes: tuple[str, ...]) -> str | None:
+    """The str form of ``positive_label`` (one of ``classes``), or None.
+
+    None stays None. The default, ``"attack"``, applies only when ``classes`` hold it (a model
+    of other labels has no positive label; :meth:`Model.score` then says so). Any other label
+    that is not among ``classes`` raises ValueError naming both: ``1`` and ``"1"`` name the
+    same class, ``True`` and ``"True"`` too.
+    """
+    if positive_label is None:
+        return None
+    if not isinstance(positive_label, (str, int, np.integer, np.bool_)):
+        raise TypeError(f"positive_label must be a label (str, int or bool), got {type(positive_label).__name__}")
+    text = label_text(positive_label)
+    if text in classes:
+        return text
+    if positive_label == POSITIVE:
+        return None
+    raise ValueError(
+        f"positive_label {positive_label!r} is not among the labels {list(classes)}; "
+        "pass one of them (or None for a model without a positive class)"
+    )
+
+
 def train(
     texts: Iterable[str],
     labels: Iterable[object],
     *,
     kinds: Iterable[object] | None = None,
-    positive_label: str = POSITIVE,
+    positive_label: str | int | None = POSITIVE,
     sample_weight: Iterable[float] | None = None,
     info: Mapping[str, Any] | None = None,
+    require_kinds: bool = True,
     **options: Any,
 ) -> Model:
-    """Train a model on your own posts and labels (any label set; str labels).
+    """Train a model on your own posts and labels (any label set of str, int or bool labels).
 
     Parameters
     ----------
     texts, labels
-        Posts and their labels.
+        Posts and their labels. Labels keep their type in ``model.estimator`` (0/1 stay ints
+        there); :attr:`Model.classes_` shows them as str (``"0"``, ``"1"``).
     kinds : optional
         Attack kind of each post (ignored where the label is not ``positive_label``;
         None/'' allowed there). Trains the second head behind :meth:`Model.predict_kind`.
-    positive_label : str
-        The class :meth:`Model.score` returns the probability of. For labels "0"/"1" use "1".
+    positive_label : str, int, bool or None
+        The class :meth:`Model.score` returns the probability of: for 0/1 labels pass ``1``
+        (or ``"1"``). A label that is not among ``labels`` raises ValueError, except the
+        default ``"attack"``, which applies only when the labels have it. None: no positive
+        class.
     sample_weight : optional
         A weight per post (e.g. to balance sources); used by both heads.
+    info : optional
+        Stored in the model file (``model.info``) next to the training summary.
+    require_kinds : bool
+        With ``kinds``, every ``positive_label`` row needs a kind (else ValueError). False:
+        positive rows without a kind train the label head only, the kind head learns from the
+        others (e.g. your own attacks labelled without a kind).
     **options
         Parameters of :class:`AttackClassifier` (``C``, ``char_ngrams``, ...).
+
+    Raises
+    ------
+    ValueError
+        For a ``positive_label`` not among the labels, a missing kind, bad weights or labels.
+    TypeError
+        For a text or label of the wrong type, or labels of mixed types.
     """
     items = check_texts(texts)
-    y = check_labels(labels, len(items))
+    y = label_values(labels, len(items))
+    names = tuple(label_text(c) for c in np.unique(y))
+    positive = _positive_label_of(positive_label, names) if len(names) >= 2 else None
     weights = None
     if sample_weight is not None:
         weights = np.asarray(list(sample_weight), dtype=np.float64)
         if weights.shape != (len(items),) or not np.all(np.isfinite(weights)) or (weights < 0).any():
             raise ValueError(f"sample_weight must hold {len(items)} finite non-negative numbers")
+    started = time.perf_counter()
+    logger.info("training the label head on %s posts", f"{len(items):,}")
     est = AttackClassifier(**options).fit(items, y, sample_weight=weights)
     kind_est = None
     if kinds is not None:
         kind_list = list(kinds)
         if len(kind_list) != len(items):
             raise ValueError(f"got {len(items)} texts but {len(kind_list)} kinds")
-        rows = [i for i, lab in enumerate(y) if lab == positive_label]
+        rows = [i for i, lab in enumerate(y) if positive is not None and label_text(lab) == positive]
         missing = [i for i in rows if not isinstance(kind_list[i], str) or not cast(str, kind_list[i]).strip()]
+        if missing and require_kinds:
+            raise ValueError(f"kinds[{missing[0]}] is missing for a {positive!r} row")
         if missing:
-            raise ValueError(f"kinds[{missing[0]}] is missing for a {positive_label!r} row")
+            rows = sorted(set(rows) - set(missing))
         kind_y = [kind_list[i] for i in rows]
         if len(set(kind_y)) >= 2:
             kind_w = None if weights is None else weights[rows]
+            logger.info("training the kind head on %s %s posts", f"{len(rows):,}", positive)
             kind_est = AttackClassifier(**options).fit([items[i] for i in rows], kind_y, sample_weight=kind_w)
     summary = {
         "n_rows": len(items),
-        "label_counts": {str(c): int((y == c).sum()) for c in est.classes_},
+        "label_counts": {label_text(c): int((y == c).sum()) for c in est.classes_},
     }
     merged = {"training": summary, **dict(info or {})}
-    return Model(est, kind_estimator=kind_est, positive_label=positive_label, info=merged)
+    logger.info("trained on %s posts in %.0f s", f"{len(items):,}", time.perf_counter() - started)
+    return Model(est, kind_estimator=kind_est, positive_label=positive, info=merged)
 
 
 __all__ = ["DEFAULT_BATCH", "Model", "Prediction", "SentenceScore", "default_model_path", "load", "train"]

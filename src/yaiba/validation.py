@@ -6,6 +6,7 @@ import numbers
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from itertools import islice
+from typing import cast
 
 import numpy as np
 
@@ -32,23 +33,74 @@ def check_texts(texts: Iterable[str], name: str = "texts") -> list[str]:
 
 
 def check_labels(labels: Iterable[object], n: int, name: str = "labels") -> np.ndarray:
-    """Labels as a numpy array of str; integers and bools are turned into their str form."""
+    """Labels as a numpy array of str; integers and bools are turned into their str form.
+
+    The form :class:`yaiba.Model` speaks (its ``classes_`` are str); :func:`label_values`
+    keeps the type instead.
+    """
+    items = _label_items(labels, n, name)
+    return np.asarray([y if isinstance(y, str) else label_text(y) for y in items], dtype=str)
+
+
+def label_values(labels: Iterable[object], n: int, name: str = "labels") -> np.ndarray:
+    """Labels as a numpy array of the type they were given: str, int (int64) or bool.
+
+    What a scikit-learn estimator needs to keep ``classes_`` and predictions in the caller's
+    type (scorers such as ``f1`` compare them with ``y``). Raises TypeError for any other
+    type or for a mix of types (``[0, "1"]``, ``[True, 0]``), ValueError for an empty string
+    or an integer beyond int64.
+    """
+    items = _label_items(labels, n, name)
+    kinds = {_label_kind(y) for y in items}
+    if len(kinds) > 1:
+        first = {k: next(i for i, y in enumerate(items) if _label_kind(y) == k) for k in kinds}
+        shown = ", ".join(f"{k} ({name}[{i}])" for k, i in sorted(first.items(), key=lambda kv: kv[1]))
+        raise TypeError(f"{name} mix label types: {shown}; use one type for all labels")
+    kind = kinds.pop() if kinds else "str"
+    if kind == "bool":
+        return np.asarray([bool(y) for y in items], dtype=bool)
+    if kind == "int":
+        values = [int(cast(numbers.Integral, y)) for y in items]
+        big = next((i for i, v in enumerate(values) if not _INT64_MIN <= v <= _INT64_MAX), None)
+        if big is not None:
+            raise ValueError(f"{name}[{big}] = {values[big]} does not fit in a 64-bit integer")
+        return np.asarray(values, dtype=np.int64)
+    return np.asarray(items, dtype=str)
+
+
+def label_text(label: object) -> str:
+    """The str form of a label, as :attr:`yaiba.Model.classes_` shows it: ``1`` -> ``"1"``,
+    ``True`` -> ``"True"``, numpy scalars like their Python values."""
+    if isinstance(label, (bool, np.bool_)):
+        return str(bool(label))
+    if isinstance(label, numbers.Integral):
+        return str(int(label))
+    return str(label)
+
+
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
+
+
+def _label_kind(y: object) -> str:
+    if isinstance(y, str):
+        return "str"
+    return "bool" if isinstance(y, (bool, np.bool_)) else "int"
+
+
+def _label_items(labels: Iterable[object], n: int, name: str) -> list[object]:
+    """``labels`` as a list of ``n`` str, int or bool values, or the error naming the first bad one."""
     if isinstance(labels, (str, bytes)):
         raise TypeError(f"{name} must be an iterable of labels, got a single str")
     items = list(labels)
     if len(items) != n:
         raise ValueError(f"got {n} texts but {len(items)} {name}")
-    out = []
     for i, y in enumerate(items):
         if isinstance(y, str):
             if not y.strip():
                 raise ValueError(f"{name}[{i}] is an empty string")
-            out.append(y)
-        elif isinstance(y, (bool, np.bool_, numbers.Integral)):
-            out.append(str(int(y)) if not isinstance(y, (bool, np.bool_)) else str(bool(y)))
-        else:
-            raise TypeError(f"{name}[{i}] is {_describe(y)}; labels must be str (or int)")
-    return np.asarray(out, dtype=str)
+        elif not isinstance(y, (bool, np.bool_, numbers.Integral)):
+            raise TypeError(f"{name}[{i}] is {_describe(y)}; labels must be str, int or bool")
+    return items
 
 
 def _describe(value: object) -> str:

@@ -189,3 +189,162 @@ def test_interrupted_run_leaves_no_partial_output(model_path, tmp_path, sig, cod
     assert word in proc.stderr.read().decode()
     assert out.read_text(encoding="utf-8") == "the previous complete result\n"
     assert sorted(os.listdir(tmp_path)) == ["out.csv"]
+
+
+# -- stdin: CSV and JSONL told from the first line (issue 13, item 4) ------------------------
+
+
+def _stdin(monkeypatch, text: str) -> None:
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(text.encode("utf-8")), encoding="utf-8"))
+
+
+def test_stdin_csv_is_read_as_csv_not_as_posts(model_path, monkeypatch, capsys):
+    """``cat posts.csv | yaiba score - --text-col text`` scored the header and the raw lines."""
+    _stdin(monkeypatch, f"id,text\n7,{ATTACK}\n8,{POSTS[1]}\n")
+    assert main(["score", "-", "--text-col", "text", "--model", str(model_path)]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert [(r["id"], r["text"]) for r in rows] == [("7", ATTACK), ("8", POSTS[1])]
+    assert rows[0]["label"] == "attack"
+
+
+def test_stdin_jsonl_is_read_as_jsonl_and_written_as_jsonl(model_path, monkeypatch, capsys):
+    lines = [json.dumps({"id": i, "text": t}, ensure_ascii=False) for i, t in enumerate(POSTS)]
+    _stdin(monkeypatch, "\n".join(lines) + "\n")
+    assert main(["score", "-", "--model", str(model_path)]) == 0
+    rows = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
+    assert [(r["id"], r["text"]) for r in rows] == list(enumerate(POSTS))
+    assert rows[0]["label"] == "attack" and rows[0]["error"] is None
+
+
+@pytest.mark.parametrize(
+    "first",
+    ["id,body", "post_id\tbody\tuser", '{"text": "unterminated', "[1, 2, 3]"],
+    ids=["csv-header-without-text", "tsv-header", "broken-json-object", "json-array"],
+)
+def test_stdin_that_looks_like_a_header_or_json_but_is_neither_is_a_usage_error(model_path, monkeypatch, capsys, first):
+    _stdin(monkeypatch, f"{first}\n1,{ATTACK}\n")
+    assert main(["score", "-", "--model", str(model_path)]) == 2
+    captured = capsys.readouterr()
+    err = captured.err.strip()
+    assert len(err.splitlines()) == 1 and "--in-format" in err and "stdin" in err, err
+    assert captured.out == ""
+
+
+@pytest.mark.parametrize("first", ["[速報] 新作の発表がありました", "はい,そうです", "text is what I write", "{笑}"])
+def test_plain_text_on_stdin_stays_plain_text(model_path, monkeypatch, capsys, first):
+    if first == "{笑}":  # a brace that is not JSON: the format cannot be told
+        _stdin(monkeypatch, f"{first}\n{ATTACK}\n")
+        assert main(["score", "-", "--model", str(model_path)]) == 2
+        capsys.readouterr()
+        _stdin(monkeypatch, f"{first}\n{ATTACK}\n")
+        assert main(["score", "-", "--in-format", "txt", "--model", str(model_path)]) == 0
+    else:
+        _stdin(monkeypatch, f"{first}\n{ATTACK}\n")
+        assert main(["score", "-", "--model", str(model_path)]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert [r["text"] for r in rows] == [first, ATTACK]
+
+
+def test_in_format_overrides_the_first_line(model_path, monkeypatch, capsys):
+    _stdin(monkeypatch, f"id,text\n1,{ATTACK}\n")
+    assert main(["score", "-", "--in-format", "txt", "--model", str(model_path)]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert [r["text"] for r in rows] == ["id,text", f"1,{ATTACK}"]
+
+
+# -- output formats: only what can be written (issue 13, item 4) -----------------------------
+
+
+@pytest.mark.parametrize("name", ["out.parquet", "out.xlsx", "out.json", "OUT.XLS"])
+def test_an_output_extension_that_cannot_be_written_is_refused(model_path, tmp_path, capsys, name):
+    src = _csv(tmp_path / "in.csv", list(enumerate(POSTS)))
+    out = tmp_path / name
+    assert main(["score", str(src), "-o", str(out), "--model", str(model_path)]) == 2
+    err = capsys.readouterr().err.strip()
+    ext = Path(name).suffix.lower()
+    assert len(err.splitlines()) == 1 and f"cannot write {ext} files" in err
+    assert ".csv" in err and ".jsonl" in err
+    assert not out.exists() and sorted(p.name for p in tmp_path.iterdir()) == ["in.csv"]
+
+
+def test_out_format_must_agree_with_the_extension(model_path, tmp_path, capsys):
+    src = _csv(tmp_path / "in.csv", list(enumerate(POSTS)))
+    out = tmp_path / "out.csv"
+    assert main(["score", str(src), "-o", str(out), "--out-format", "jsonl", "--model", str(model_path)]) == 2
+    assert "does not match" in capsys.readouterr().err and not out.exists()
+    # agreeing, or a name that implies no format: fine
+    assert main(["score", str(src), "-o", str(out), "--out-format", "csv", "--model", str(model_path)]) == 0
+    plain = tmp_path / "scored.txt"
+    assert main(["score", str(src), "-o", str(plain), "--out-format", "table", "--model", str(model_path)]) == 0
+    assert plain.read_text(encoding="utf-8").split()[:2] == ["row", "label"]
+    bare = tmp_path / "scored"
+    assert main(["score", str(src), "-o", str(bare), "--out-format", "jsonl", "--model", str(model_path)]) == 0
+    assert json.loads(bare.read_text(encoding="utf-8").splitlines()[0])["text"] == POSTS[0]
+
+
+def test_a_tsv_output_is_tab_separated(model_path, tmp_path):
+    src = _csv(tmp_path / "in.csv", list(enumerate(POSTS)))
+    out = tmp_path / "out.tsv"
+    assert main(["score", str(src), "-o", str(out), "--model", str(model_path)]) == 0
+    with open(out, newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh, dialect="excel-tab"))
+    assert [r["text"] for r in rows] == POSTS and rows[0]["label"] == "attack"
+
+
+# -- the progress bar (issue 13, item 4) -----------------------------------------------------
+
+
+def test_progress_bar_has_a_total_and_time_left_for_a_file(model_path, tmp_path, capsys):
+    src = _csv(tmp_path / "in.csv", [(i, f"{t} {i}") for i in range(40) for t in POSTS])
+    out = tmp_path / "out.csv"
+    argv = ["score", str(src), "-o", str(out), "--model", str(model_path), "--batch-size", "16", "--progress"]
+    assert main(argv) == 0
+    err = capsys.readouterr().err
+    last = err.replace("\r", "\n").strip().splitlines()[-1]
+    # e.g. "100%|██████████| 6.75k/6.75k [00:00<00:00, 42.1kB/s, 120 posts]": share, size, time left
+    assert last.startswith("100%|"), last
+    assert "<" in last and "120 posts" in last and "B/s" in last, last
+
+
+def test_quiet_and_no_progress_show_no_bar(model_path, tmp_path, capsys):
+    src = _csv(tmp_path / "in.csv", list(enumerate(POSTS)))
+    for flag in ("--quiet", "--no-progress", "-q"):
+        assert main(["score", str(src), "-o", str(tmp_path / "o.csv"), "--model", str(model_path), flag]) == 0
+        assert capsys.readouterr().err == "", flag
+    # --quiet wins over --progress, and also drops the note about JSONL to CSV
+    src = tmp_path / "in.jsonl"
+    src.write_text(json.dumps({"text": POSTS[0]}) + "\n", encoding="utf-8")
+    argv = ["score", str(src), "-o", str(tmp_path / "o.csv"), "--model", str(model_path), "--progress", "-q"]
+    assert main(argv) == 0
+    assert capsys.readouterr().err == ""
+
+
+def test_the_real_command_shows_a_bar_on_a_terminal_only(model_path, tmp_path):
+    import fcntl
+    import pty
+    import struct
+    import termios
+
+    src = _csv(tmp_path / "in.csv", list(enumerate(POSTS)))
+    argv = [str(SCRIPT), "score", str(src), "-o", str(tmp_path / "o.csv"), "--model", str(model_path)]
+    piped = subprocess.run(argv, capture_output=True, timeout=120)
+    assert piped.returncode == 0 and piped.stderr == b""  # stderr is not a terminal: no bar
+    leader, follower = pty.openpty()
+    # a new pseudo-terminal is 0 columns wide, where tqdm draws nothing: give it a real size
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 120, 0, 0))
+    try:
+        proc = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=follower, timeout=120)
+        os.close(follower)
+        seen = b""
+        while True:
+            try:
+                chunk = os.read(leader, 4096)
+            except OSError:  # EIO: the terminal's other end is closed and drained
+                break
+            if not chunk:
+                break
+            seen += chunk
+    finally:
+        os.close(leader)
+    assert proc.returncode == 0
+    assert b"100%|" in seen and b"3 posts" in seen, seen

@@ -141,3 +141,95 @@ def test_train_names_the_row_with_a_missing_label(tmp_path, capsys):
     assert main(["train", str(data), "-o", str(tmp_path / "m.npz")]) == 1
     err = capsys.readouterr().err
     assert "t.csv" in err and "line 3" in err and "'label'" in err
+
+
+# -- eval: provenance, ids, reports without matplotlib, progress log (issue 13, item 4) -------
+
+
+def _sha256(path):
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_eval_json_and_table_carry_provenance(model_path, labelled, capsys):
+    from datetime import datetime, timedelta, timezone
+
+    assert main(["eval", str(model_path), str(labelled), "--json", "--worst", "2"]) == 0
+    p = json.loads(capsys.readouterr().out)["provenance"]
+    assert p["model"]["path"] == str(model_path) and p["model"]["sha256"] == _sha256(model_path)
+    assert p["model"]["written_by"] == yaiba.__version__
+    rows = len(pd.read_csv(labelled, dtype=str, keep_default_na=False))
+    assert p["data"] == {"path": str(labelled), "rows": rows, "sha256": _sha256(labelled), "digest_of": "file"}
+    assert p["yaiba"] == yaiba.__version__
+    created = datetime.fromisoformat(p["created"])
+    assert created.utcoffset() == timedelta(0)
+    assert abs(datetime.now(timezone.utc) - created) < timedelta(days=1)
+    assert main(["eval", "default", str(labelled), "--worst", "0"]) == 0
+    text = capsys.readouterr().out
+    assert text.startswith("rows: ")  # the evaluation first, provenance at the end
+    assert "provenance:" in text and "model: default (the shipped model), sha256 " in text
+    assert f"data: {labelled}, {rows:,} rows, sha256 {_sha256(labelled)}" in text
+
+
+def test_eval_names_worst_errors_by_id(model_path, labelled, tmp_path, capsys):
+    assert main(["eval", str(model_path), str(labelled), "--json", "--worst", "3", "--threshold", "0"]) == 0
+    errors = json.loads(capsys.readouterr().out)["worst_errors"]
+    data = pd.read_csv(labelled, dtype=str, keep_default_na=False)
+    assert len(errors) == 3
+    for e in errors:  # the corpus has an 'id' column: used without being asked for
+        assert e["id"] == data.id.iloc[e["row"]]
+    assert main(["eval", str(model_path), str(labelled), "--worst", "3", "--threshold", "0"]) == 0
+    text = capsys.readouterr().out
+    assert f"  id {errors[0]['id']}: " in text and "  row " not in text
+    # --id-col names another column; it must exist
+    other = tmp_path / "post_no.csv"
+    data.assign(post_no=[f"P{i}" for i in range(len(data))]).to_csv(other, index=False)
+    argv = ["eval", str(model_path), str(other), "--json", "--worst", "1", "--threshold", "0", "--id-col", "post_no"]
+    assert main(argv) == 0
+    [e] = json.loads(capsys.readouterr().out)["worst_errors"]
+    assert e["id"] == f"P{e['row']}"
+    assert main(["eval", str(model_path), str(labelled), "--id-col", "nope"]) == 1
+    assert "'nope'" in capsys.readouterr().err
+    # no id column: rows by number
+    no_id = tmp_path / "no_id.csv"
+    data[["text", "label"]].to_csv(no_id, index=False)
+    assert main(["eval", str(model_path), str(no_id), "--json", "--worst", "1", "--threshold", "0"]) == 0
+    assert json.loads(capsys.readouterr().out)["worst_errors"][0]["id"] is None
+
+
+def test_eval_report_without_matplotlib_prints_the_evaluation_and_writes_the_rest(model_path, labelled, tmp_path):
+    """Without matplotlib, ``yaiba eval --report`` exited 1 and printed none of the evaluation."""
+    import subprocess
+    import sys
+
+    out = tmp_path / "report"
+    code = (
+        "import sys; sys.modules['matplotlib'] = None\n"
+        "from yaiba.cli.main import main\n"
+        f"sys.exit(main(['eval', {str(model_path)!r}, {str(labelled)!r}, '--report', {str(out)!r}, '--worst', '2']))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("rows: ") and "macro-F1" in done.stdout
+    assert "pip install 'yaiba[plots]'" in done.stderr and "Traceback" not in done.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["index.html", "report.json"]
+    saved = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    assert saved["plots"] == {} and any("matplotlib" in n for n in saved["notes"])
+    assert saved["provenance"]["data"]["sha256"] == _sha256(labelled)
+    html = (out / "index.html").read_text(encoding="utf-8")
+    assert "<img" not in html and "yaiba[plots]" in html and "Provenance" in html
+
+
+def test_train_and_eval_log_progress_on_stderr_unless_quiet(labelled, model_path, tmp_path, capsys):
+    model = tmp_path / "m.npz"
+    assert main(["train", str(labelled), "-o", str(model)]) == 0
+    err = capsys.readouterr().err
+    assert "yaiba train: featurising" in err and "yaiba train: fitting" in err and "calibrating" in err
+    assert main(["train", str(labelled), "-o", str(model), "--quiet"]) == 0
+    assert "featurising" not in capsys.readouterr().err
+    assert main(["eval", str(model_path), str(labelled), "--worst", "2"]) == 0
+    err = capsys.readouterr().err
+    assert "yaiba eval: scoring" in err and "yaiba eval: evaluated" in err
+    assert main(["eval", str(model_path), str(labelled), "-q"]) == 0
+    assert capsys.readouterr().err == ""

@@ -19,7 +19,7 @@ import pytest
 import yaiba
 from yaiba import ModelFormatError
 from yaiba.cli.main import main
-from yaiba.core import persist
+from yaiba.core import codec, persist
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -237,3 +237,76 @@ def test_cli_subprocess_prints_no_traceback_for_a_huge_feature_space(model_path,
     )
     assert done.returncode == 1
     assert "Traceback" not in done.stderr and "n_features" in done.stderr
+
+
+# -- classes keep their type in the file (issue 13 item 5) ------------------------------------
+
+
+def _binary_posts():
+    names = ("中村", "小林", "加藤", "吉田")
+    texts = [f"{n}は本当に使えないクズだ、消えろ" for n in names] + [
+        f"{n}さんの発表、とても分かりやすかった" for n in names
+    ]
+    return texts * 3, [1] * 4 * 3 + [0] * 4 * 3
+
+
+@pytest.mark.parametrize(("labels", "kind"), [((1, 0), "i"), ((True, False), "b")])
+def test_int_and_bool_classes_survive_save_and_load(tmp_path, labels, kind):
+    texts, y = _binary_posts()
+    clf = yaiba.train(texts, [labels[0] if v else labels[1] for v in y], positive_label=labels[0], n_features=2**16)
+    path = tmp_path / "m.npz"
+    clf.save(path)
+    meta, arrays = persist.read(path)
+    assert arrays["label.classes"].dtype.kind == kind
+    empty = meta["heads"]["label"]["empty_class"]  # a JSON value of the classes' type
+    assert type(empty) is type(labels[1]) and empty == labels[1]
+    loaded = yaiba.load(path)
+    est = loaded.estimator
+    assert est.classes_.tolist() == sorted(labels) and est.classes_.dtype.kind == kind
+    assert type(est.empty_class_) is type(labels[1]) and est.empty_class_ == labels[1]
+    assert est.predict(texts[:1]).tolist() == [labels[0]]
+    assert loaded.classes_ == clf.classes_ and loaded.positive_label == clf.positive_label == str(labels[0])
+    np.testing.assert_array_equal(loaded.score(texts), clf.score(texts))
+
+
+def test_a_file_with_str_classes_reads_and_writes_back_the_same(tmp_path):
+    """The shipped file was written before labels kept their type: its str classes load as
+    str and encode back to the very same arrays and metadata."""
+    meta, arrays = persist.read(ROOT / "models" / "default.npz")
+    parts = codec.decode(meta, arrays, "default.npz")
+    assert parts.label.classes_.dtype.kind == "U" and parts.label.empty_class_ == "neutral"
+    again_meta, again_arrays = codec.encode(parts)
+    assert set(again_arrays) == set(arrays)
+    for name, a in arrays.items():
+        assert again_arrays[name].dtype == a.dtype, name
+        np.testing.assert_array_equal(again_arrays[name], a)
+    assert again_meta["heads"] == meta["heads"]
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        _array("label.classes", lambda a: np.arange(len(a))),  # int classes, str empty_class
+        _array("label.classes", lambda a: np.arange(len(a), dtype=np.float32)),
+        _array("label.classes", lambda a: np.arange(len(a), dtype=np.uint8)),
+        _set("heads", "label", "empty_class", value=True),  # str classes, bool empty_class
+        _set("heads", "label", "empty_class", value=0),
+    ],
+    ids=["int-classes-str-empty", "float-classes", "uint8-classes", "bool-empty", "int-empty"],
+)
+def test_classes_and_empty_class_of_different_types_are_refused(model_path, tmp_path, change):
+    meta, arrays = persist.read(model_path)
+    change(meta, arrays)
+    with pytest.raises(ModelFormatError, match=r"empty_class|inconsistent shapes or types"):
+        yaiba.load(_write(tmp_path / "bad.npz", meta, arrays))
+
+
+def test_bool_empty_class_is_not_taken_for_an_int_class(tmp_path):
+    """True == 1 in Python: a bool empty_class must not pass for the int class 1."""
+    texts, y = _binary_posts()
+    path = tmp_path / "m.npz"
+    yaiba.train(texts, y, positive_label=1, n_features=2**16).save(path)
+    meta, arrays = persist.read(path)
+    meta["heads"]["label"]["empty_class"] = False
+    with pytest.raises(ModelFormatError, match="empty_class"):
+        yaiba.load(_write(tmp_path / "bad.npz", meta, arrays))

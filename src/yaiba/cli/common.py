@@ -1,9 +1,15 @@
-"""What every ``yaiba`` subcommand shares: exit codes, usage errors, option types, model loading."""
+"""What every ``yaiba`` subcommand shares: exit codes, usage errors, option types, model
+loading, the help layout and the progress log on stderr."""
 
 from __future__ import annotations
 
 import argparse
 import codecs
+import functools
+import logging
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from yaiba.model import Model, load
 from yaiba.validation import check_probability
@@ -13,6 +19,65 @@ EXIT_OK, EXIT_DATA, EXIT_USAGE = 0, 1, 2
 
 class UsageError(Exception):
     """A command-line mistake: printed as a usage error, exit code 2."""
+
+
+class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """``--help`` of every command: each option's help ends with its default.
+
+    The default is added as ``(default: VALUE)`` unless the help already says what happens by
+    default (it mentions "default"), or there is no value worth showing (None, off, empty).
+    """
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        text = action.help or ""
+        if "default" in text.lower() or not action.option_strings:
+            return text
+        if action.default is None or action.default is False or action.default in ("", [], argparse.SUPPRESS):
+            return text  # nothing worth showing (0 is shown)
+        return f"{text} (default: %(default)s)"
+
+
+def add_quiet(parser: argparse.ArgumentParser) -> None:
+    """Add ``-q/--quiet``: no progress (log lines or bar) on stderr."""
+    parser.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        help="print no progress on stderr, only results, warnings and errors (default: progress is shown)",
+    )
+
+
+@contextmanager
+def progress_log(command: str, quiet: bool = False) -> Iterator[None]:
+    """Show yaiba's INFO log records (the progress of long runs) on stderr as
+    ``yaiba COMMAND: message`` while the block runs; nothing with ``quiet``."""
+    if quiet:
+        yield
+        return
+    logger = logging.getLogger("yaiba")
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setLevel(logging.INFO)
+    handler.setFormatter(logging.Formatter(f"yaiba {command}: %(message)s"))
+    level = logger.level
+    logger.addHandler(handler)
+    if logger.getEffectiveLevel() > logging.INFO:
+        logger.setLevel(logging.INFO)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+
+
+def logged(command: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+    """``command`` with the progress log on stderr, unless ``--quiet`` was given."""
+
+    @functools.wraps(command)
+    def run(args: argparse.Namespace) -> int:
+        with progress_log(args.command, getattr(args, "quiet", False)):
+            return command(args)
+
+    return run
 
 
 def encoding(name: str) -> str:

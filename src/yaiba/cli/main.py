@@ -16,13 +16,13 @@ from collections.abc import Callable, Sequence
 from types import FrameType
 from typing import Any
 
-from yaiba.cli import info, safety, score, spark, train
+from yaiba.cli import info, safety, score, serve, spark, train
 from yaiba.cli import signing as sign_commands
-from yaiba.cli.common import EXIT_DATA, EXIT_USAGE, UsageError
+from yaiba.cli.common import EXIT_DATA, EXIT_USAGE, HelpFormatter, UsageError
 from yaiba.errors import YaibaError
 from yaiba.metadata import __version__
 
-GROUPS = (score, train, info, safety, spark, sign_commands)
+GROUPS = (score, train, info, safety, spark, sign_commands, serve)
 
 
 class _Terminated(BaseException):
@@ -40,6 +40,8 @@ def parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
     for group in GROUPS:
         group.add_commands(sub)
+    for command in (p, *sub.choices.values()):  # every option's help shows its default
+        command.formatter_class = HelpFormatter
     return p
 
 

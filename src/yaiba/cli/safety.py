@@ -24,7 +24,8 @@ def add_commands(sub: Any) -> None:  # sub: argparse._SubParsersAction
         "--by",
         default="",
         metavar="COLS",
-        help="comma-separated group columns, e.g. day,source (day comes from --time-col)",
+        help="comma-separated group columns, e.g. day,source; day comes from --time-col "
+        "(default: no groups, overall totals)",
     )
     r.add_argument(
         "-o",
@@ -33,16 +34,16 @@ def add_commands(sub: Any) -> None:  # sub: argparse._SubParsersAction
         help="write PREFIX.labels.csv, PREFIX.kinds.csv and PREFIX.md (default: Markdown on stdout)",
     )
     r.add_argument("--time-col", default="timestamp", help="column with the post's time, for --by day")
-    r.add_argument("--tz", default="Asia/Tokyo", help="time zone days are counted in (default Asia/Tokyo)")
-    r.add_argument("--prefix", default="", help="the --prefix that was given to `yaiba score`")
+    r.add_argument("--tz", default="Asia/Tokyo", help="time zone days are counted in")
+    r.add_argument("--prefix", default="", help="the --prefix that was given to `yaiba score` (default: none)")
     r.add_argument("--in-format", choices=("csv", "jsonl"), help="input format (default: from the extension)")
-    r.add_argument("--encoding", default="utf-8", type=encoding)
+    r.add_argument("--encoding", default="utf-8", type=encoding, help="input encoding, e.g. cp932 for Shift_JIS")
 
     n = sub.add_parser("nudge", help="check a draft before posting: a gentle note if it may hurt someone")
     n.add_argument("text", nargs="?", default="-", help="the draft; - or nothing to read it from stdin")
     n.add_argument("--model", help="model file (default: the shipped model)")
     n.add_argument("--threshold", type=probability, help="nudge when P(attack) >= this (default: the shipped rule)")
-    n.add_argument("--json", action="store_true", help="print JSON")
+    n.add_argument("--json", action="store_true", help="print JSON (null for no nudge) instead of text")
 
 
 def report_counts(args: argparse.Namespace) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 from collections import deque
 from collections.abc import Iterable, Iterator
@@ -11,46 +12,118 @@ from itertools import chain
 from pathlib import Path
 from typing import Any, cast
 
-from yaiba.cli.common import EXIT_OK, UsageError, encoding, load_model, probability, with_threshold
+from yaiba.cli.common import EXIT_OK, UsageError, add_quiet, encoding, load_model, probability, with_threshold
 from yaiba.core.parallel import resolve_n_jobs
 from yaiba.io.atomic import atomic_output
-from yaiba.io.posts import FORMATS, Reader, Row, Writer, detect_format
+from yaiba.io.posts import FORMATS, FormatUndecided, Reader, Row, Writer, detect_format
 from yaiba.model import DEFAULT_BATCH, Model
+
+OUTPUT_EXTENSIONS = {".csv": "csv", ".tsv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}
+"""Output extensions and the format each one means (.tsv: CSV with tabs)."""
+FREE_EXTENSIONS = (".txt",)
+"""Extensions any ``--out-format`` may be written to (without one: as the input, text giving CSV)."""
+OUT_FORMATS = ("csv", "jsonl", "table")
+_EXTENSION = re.compile(r"\.[A-Za-z][A-Za-z0-9]{0,9}")  # .csv, .parquet, .xlsx; not .2024 or .v2-final
 
 
 def add_commands(sub: Any) -> None:  # sub: argparse._SubParsersAction
     """Add ``score`` to the parser."""
-    s = sub.add_parser("score", help="score posts in a CSV, JSONL or text file")
+    s = sub.add_parser(
+        "score",
+        help="score posts in a CSV, JSONL or text file",
+        description="Score posts: every input row, in order, with label, probabilities, kind and error added.",
+    )
     s.add_argument("input", help="CSV, JSONL or text file (one post per line); - for stdin")
-    s.add_argument("-o", "--output", default="-", help="output file (default: stdout)")
-    s.add_argument("--text-col", default="text", help="column/field holding the post (CSV, JSONL)")
-    s.add_argument("--threshold", type=probability, help="predict attack when P(attack) >= this")
+    s.add_argument(
+        "-o",
+        "--output",
+        default="-",
+        help="output file, - for stdout (default: -). Its extension sets the format: .csv, .tsv (tabs), "
+        ".jsonl, .ndjson; .txt or no extension: see --out-format; any other (.parquet, .xlsx, .json, ...) "
+        "is refused with exit 2",
+    )
+    s.add_argument("--text-col", default="text", help="column (CSV) or field (JSONL) holding the post")
+    s.add_argument(
+        "--threshold",
+        type=probability,
+        help="predict attack when P(attack) >= this (default: the model's stored threshold)",
+    )
     s.add_argument("--model", help="model file (default: the shipped model)")
-    s.add_argument("--in-format", choices=FORMATS, help="input format (default: from the extension; stdin: txt)")
+    s.add_argument(
+        "--in-format",
+        choices=FORMATS,
+        help="input format (default: from the extension: .csv/.tsv, .jsonl/.ndjson/.json, else txt; for "
+        "stdin, from its first line: a JSON object means jsonl, a CSV header naming the --text-col column "
+        "means csv, anything else txt, and a line that looks like JSON or a header but is neither stops "
+        "with exit 2)",
+    )
     s.add_argument(
         "--out-format",
-        choices=(*FORMATS[:2], "table"),
-        help="output format (default: from -o's extension, else as the input; text becomes csv)",
+        choices=OUT_FORMATS,
+        help="output format (default: from -o's extension, else as the input, text input giving csv); "
+        "must agree with -o's extension (any format may go to .txt, stdout or a name without extension)",
+    )
+    s.add_argument("--encoding", default="utf-8", type=encoding, help="input encoding, e.g. cp932 for Shift_JIS")
+    s.add_argument(
+        "--prefix",
+        default="",
+        help="prefix for the added columns, if the input already has e.g. 'label' (default: none)",
     )
     s.add_argument(
-        "--encoding", default="utf-8", type=encoding, help="input encoding, e.g. cp932 for Shift_JIS (default utf-8)"
+        "--batch-size", type=int, default=DEFAULT_BATCH, help="posts featurised at once (memory grows with it)"
     )
-    s.add_argument("--prefix", default="", help="prefix for the added columns (if the input already has e.g. 'label')")
-    s.add_argument("--batch-size", type=int, default=DEFAULT_BATCH)
-    s.add_argument("--n-jobs", type=int, default=None, help="worker processes (-1: every core)")
+    s.add_argument(
+        "--n-jobs",
+        type=int,
+        default=None,
+        help="worker processes, -1 for every core (default: 1, scoring in this process)",
+    )
     s.add_argument(
         "--cache",
         type=int,
         default=0,
         metavar="N",
-        help="remember the scores of the last N distinct posts (repeated posts cost nothing)",
+        help="remember the scores of the last N distinct posts, so repeated posts cost nothing (0: no cache)",
     )
     s.add_argument(
         "--progress",
         action=argparse.BooleanOptionalAction,
         default=None,
-        help="progress bar on stderr (default: when stderr is a terminal)",
+        help="progress bar on stderr, with the share done and the time left when the input's size is known "
+        "(a file, or stdin redirected from one) (default: when stderr is a terminal and not --quiet)",
     )
+    s.add_argument(
+        "--spans",
+        action="store_true",
+        help="add a 'spans' column: each sentence's start, end (offsets into the post) and "
+        "probability of the positive class, as JSON (featurises the posts a second time, in this process)",
+    )
+    add_quiet(s)
+
+
+def output_format(path: str, explicit: str | None) -> str | None:
+    """The output format ``-o path`` and ``--out-format`` ask for; None: as the input.
+
+    Raises UsageError for an extension ``score`` cannot write, and for an ``--out-format``
+    that disagrees with the extension.
+    """
+    ext = Path(path).suffix.lower() if path != "-" else ""
+    if ext and not _EXTENSION.fullmatch(ext):
+        ext = ""  # a dot that is not an extension: out.2024, scored.v2-final
+    if not ext or ext in FREE_EXTENSIONS:
+        return explicit
+    implied = OUTPUT_EXTENSIONS.get(ext)
+    if implied is None:
+        raise UsageError(
+            f"-o {path}: cannot write {ext} files; yaiba score writes CSV (.csv, .tsv), JSON Lines (.jsonl, "
+            ".ndjson), and any --out-format (csv, jsonl, table) to .txt, a name without extension or - (stdout)"
+        )
+    if explicit is not None and explicit != implied:
+        raise UsageError(
+            f"--out-format {explicit} does not match -o {path} ({ext} is {implied}); "
+            "change the extension or drop --out-format"
+        )
+    return implied
 
 
 def score(args: argparse.Namespace) -> int:
@@ -59,14 +132,11 @@ def score(args: argparse.Namespace) -> int:
 
     if args.batch_size < 1:
         raise UsageError("--batch-size must be >= 1")
-    in_fmt = detect_format(args.input if args.input != "-" else "", args.in_format)
-    out_fmt = (
-        args.out_format
-        or (detect_format(args.output) if args.output != "-" and Path(args.output).suffix else None)
-        or ("csv" if in_fmt == "txt" else in_fmt)
-    )
-    if out_fmt == "txt":
-        out_fmt = "csv"
+    asked = output_format(args.output, args.out_format)
+    if args.input == "-" and args.in_format is None:
+        in_fmt = "auto"  # told from the first line
+    else:
+        in_fmt = detect_format(args.input, args.in_format)
     if args.cache < 0:
         raise UsageError("--cache must be >= 0")
     try:
@@ -80,34 +150,60 @@ def score(args: argparse.Namespace) -> int:
         model = model.with_cache(args.cache)
     p = args.prefix
     prob_cols = [f"p_{c}" for c in model.proba_columns]
-    added = [f"{p}label", *(p + c for c in prob_cols)] + ([f"{p}kind"] if model.kinds_ else []) + [f"{p}error"]
+    added = [f"{p}label", *(p + c for c in prob_cols)] + ([f"{p}kind"] if model.kinds_ else [])
+    added += ([f"{p}spans"] if args.spans else []) + [f"{p}error"]
     errors = 0
-    with Reader(args.input, in_fmt, args.text_col, args.encoding) as reader:
+    try:
+        reader = Reader(args.input, in_fmt, args.text_col, args.encoding)
+    except FormatUndecided as exc:
+        raise UsageError(str(exc)) from None
+    with reader:
+        in_fmt = reader.fmt
+        out_fmt = asked or ("csv" if in_fmt == "txt" else in_fmt)
         existing = set(reader.header or [])
         clash = sorted(existing & set(added)) or (sorted({args.text_col} & set(added)) if in_fmt != "csv" else [])
         if clash:
+            where = "stdin" if args.input == "-" else args.input
             raise UsageError(
-                f"{args.input} already has column(s) {', '.join(clash)}; pass --prefix yaiba_ to name the added ones"
+                f"{where} already has column(s) {', '.join(clash)}; pass --prefix yaiba_ to name the added ones"
             )
-        if in_fmt == "jsonl" and out_fmt == "csv":
+        if in_fmt == "jsonl" and out_fmt == "csv" and not args.quiet:
             print(
                 f"yaiba score: CSV output keeps only the {args.text_col!r} field of JSONL input; "
                 "use JSONL output to keep every field",
                 file=sys.stderr,
             )
+        size = reader.size
+        unit: dict[str, Any] = (
+            {"total": size, "unit": "B", "unit_scale": True, "unit_divisor": 1024} if size else {"unit": " posts"}
+        )
+        show = False if args.quiet else args.progress  # None: when stderr is a terminal
+        delimiter = "\t" if Path(args.output).suffix.lower() == ".tsv" else ","
         with (
             atomic_output(args.output) as out,
-            tqdm(unit=" posts", disable=None if args.progress is None else not args.progress, file=sys.stderr) as bar,
+            tqdm(disable=None if show is None else not show, file=sys.stderr, **unit) as bar,
         ):
-            writer = Writer(out, out_fmt, reader.header, added, args.text_col)
+            writer = Writer(out, out_fmt, reader.header, added, args.text_col, delimiter=delimiter)
             batches = reader.batches(args.batch_size)
             if in_fmt == "jsonl":
                 batches = _refuse_clashing_fields(args.input, batches, added)
-            for rows in _scored(model, batches, p, args.batch_size, args.n_jobs, workers):
+            posts = 0
+            scored = _scored(model, batches, p, args.batch_size, args.n_jobs, workers)
+            if args.spans:
+                scored = _with_spans(model, scored, p)
+            for rows in scored:
                 errors += sum(r.error is not None for r in rows)
                 writer.write(rows)
-                bar.update(len(rows))
+                posts += len(rows)
+                if size:
+                    done = min(reader.bytes_read() or 0, size)
+                    bar.set_postfix_str(f"{posts:,} posts", refresh=False)
+                    bar.update(done - bar.n)
+                else:
+                    bar.update(len(rows))
             writer.finish()
+            if size:
+                bar.update(size - bar.n)  # the last bytes (a trailing line break) hold no post
     if errors:
         print(f"yaiba score: {errors} row(s) could not be scored; see the {p}error column", file=sys.stderr)
     return EXIT_OK
@@ -184,6 +280,18 @@ def _scored(
             yield waiting.popleft()[0]
     while waiting:  # batches after the last scored row: only rows with an error
         yield waiting.popleft()[0]
+
+
+def _with_spans(model: Model, batches: Iterable[list[Row]], p: str) -> Iterator[list[Row]]:
+    """Each scored row with its sentences: ``[{"start", "end", "p_<positive>"}, ...]``."""
+    positive = model.positive_class
+    for rows in batches:
+        ok = [r for r in rows if r.error is None]
+        for r, sentences in zip(ok, model.sentence_scores([cast(str, r.text) for r in ok])):
+            r.extra[f"{p}spans"] = [
+                {"start": s.start, "end": s.end, f"p_{positive}": round(s.proba[positive], 6)} for s in sentences
+            ]
+        yield rows
 
 
 HANDLERS = {"score": score}

@@ -18,20 +18,34 @@ def add_commands(sub: Any) -> None:  # sub: argparse._SubParsersAction
     k.add_argument("output", help="output folder of part files (Spark's layout)")
     k.add_argument("--text-col", default="text", help="column holding the post")
     k.add_argument("--model", help="model file, read on the driver and broadcast (default: the shipped model)")
-    k.add_argument("--threshold", type=probability, help="predict attack when P(attack) >= this")
+    k.add_argument(
+        "--threshold",
+        type=probability,
+        help="predict attack when P(attack) >= this (default: the model's stored threshold)",
+    )
     k.add_argument("--in-format", choices=("parquet", "csv"), help="input format (default: from the extension(s))")
     k.add_argument(
         "--format",
         dest="out_format",
         choices=("parquet", "csv"),
         default="parquet",
-        help="output format (default parquet)",
+        help="output format",
     )
     k.add_argument("--master", help="Spark master, e.g. local[2] or yarn (default: spark-submit's, else local[*])")
-    k.add_argument("--conf", action="append", default=[], metavar="KEY=VALUE", help="Spark setting (repeatable)")
-    k.add_argument("--partitions", type=int, help="spread rows over N partitions, keeping their order")
-    k.add_argument("--prefix", default="", help="prefix for the added columns")
-    k.add_argument("--encoding", default="utf-8", help="CSV input encoding (default utf-8)")
+    k.add_argument(
+        "--conf",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="Spark setting, repeatable (default: Spark's own settings)",
+    )
+    k.add_argument(
+        "--partitions",
+        type=int,
+        help="spread rows over N partitions, keeping their order (default: as Spark reads the input)",
+    )
+    k.add_argument("--prefix", default="", help="prefix for the added columns (default: none)")
+    k.add_argument("--encoding", default="utf-8", help="CSV input encoding")
     k.add_argument("--overwrite", action="store_true", help="replace OUTPUT if it exists")
 
 

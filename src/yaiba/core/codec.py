@@ -5,6 +5,10 @@ versions, signature); this module decides what goes in it: for each head (``labe
 optionally ``kind``) its parameters, calibration, classes and the non-zero rows of its
 weights, plus the featurizer settings and lexicon shared by both heads.
 
+Classes keep their type: a head fitted on str labels stores a unicode array (every file
+before int labels were kept, and every model yaiba ships), one fitted on ints an int64
+array, one fitted on bools a bool array; ``empty_class`` is the matching JSON value.
+
 Reading checks sense, not just integrity (a checksum can be recomputed by whoever edits a
 file): every metadata field has its type and range, no unknown field or member is accepted,
 the hashing space is bounded (:data:`MAX_FEATURES`), array shapes agree with the metadata and
@@ -129,6 +133,11 @@ def decode(meta: Mapping[str, Any], arrays: Mapping[str, np.ndarray], where: str
 # Settings added after format version 1 are stored only when they differ from their default,
 # so files of the default recipe stay byte-identical and older files read as the default.
 _LATER_SETTINGS = {"lexicon_quotes": True, "lexicon_conjunctions": True}
+# Estimator parameters added later that are not featurizer settings (prediction-time options):
+# the same rule, against the estimator's own defaults.
+_DEFAULT_PARAMS = AttackClassifier().get_params()
+_LATER_PARAMS = {k: _DEFAULT_PARAMS[k] for k in ("sentence_margin",) if k in _DEFAULT_PARAMS}
+_OMITTED_AT_DEFAULT = {**_LATER_SETTINGS, **_LATER_PARAMS}
 
 
 def _featurizer_meta(f: Featurizer) -> dict[str, Any]:
@@ -148,14 +157,31 @@ def _featurizer_meta(f: Featurizer) -> dict[str, Any]:
 
 
 def _head_meta(est: AttackClassifier) -> dict[str, Any]:
-    params = {k: v for k, v in est.get_params().items() if not (k in _LATER_SETTINGS and v == _LATER_SETTINGS[k])}
+    params = {
+        k: v for k, v in est.get_params().items() if not (k in _OMITTED_AT_DEFAULT and v == _OMITTED_AT_DEFAULT[k])
+    }
     params["word_ngrams"] = list(params["word_ngrams"])
     params["char_ngrams"] = list(params["char_ngrams"])
+    empty = est.empty_class_
     return {
         "params": params,
         "temperature": float(est.temperature_),
-        "empty_class": est.empty_class_,
+        "empty_class": empty.item() if isinstance(empty, np.generic) else empty,  # JSON: a plain value
     }
+
+
+def _classes_array(classes: np.ndarray) -> np.ndarray:
+    """A head's classes as stored: unicode for str labels, int64 for ints, bool for bools."""
+    a = np.asarray(classes)
+    if a.dtype.kind == "b":
+        return a.astype(bool)
+    if a.dtype.kind in "iu":
+        return a.astype(np.int64)
+    return np.asarray(classes, dtype=str)
+
+
+# the JSON type of empty_class for each kind of classes array a file may hold
+_CLASS_TYPES: dict[str, type] = {"U": str, "i": int, "b": bool}
 
 
 def _head_arrays(est: AttackClassifier) -> dict[str, np.ndarray]:
@@ -165,7 +191,7 @@ def _head_arrays(est: AttackClassifier) -> dict[str, np.ndarray]:
         "weights": est.weights_[rows],
         "intercept": est.intercept_,
         "bias": est.bias_,
-        "classes": np.asarray(est.classes_, dtype=str),
+        "classes": _classes_array(est.classes_),
     }
 
 
@@ -205,6 +231,7 @@ _PARAMS: dict[str, Any] = {
     "calibrate": lambda v: isinstance(v, bool),
     "max_iter": lambda v: _is_int(v) and v >= 1,
     "random_state": lambda v: v is None or _is_int(v),
+    "sentence_margin": lambda v: v is None or (_is_number(v) and 0 <= v <= MAX_ABS_VALUE),
 }
 # settings a head's parameters must share with the featurizer the file stores
 _SHARED = ("n_features", "word_ngrams", "char_ngrams", "normalizer", "lexicon", "lexicon_weight")
@@ -232,7 +259,8 @@ def _finite(a: np.ndarray) -> bool:
 def _restore_head(head: str, meta: Mapping[str, Any], arrays: Mapping[str, np.ndarray], where: str) -> AttackClassifier:
     fmeta = _check_fields(meta.get("features"), _FEATURES, _OPTIONAL_FEATURES, "features", where)
     hmeta = _check_fields(meta["heads"][head], _HEAD, set(), f"head {head!r}", where)
-    params = _check_fields(hmeta["params"], _PARAMS, _OPTIONAL_FEATURES, f"parameters of head {head!r}", where)
+    optional = _OPTIONAL_FEATURES | {"sentence_margin"}
+    params = _check_fields(hmeta["params"], _PARAMS, optional, f"parameters of head {head!r}", where)
     for key in _SHARED:
         if key in params and params[key] != fmeta.get(key, 1.0):
             raise ModelFormatError(f"{where}: head {head!r} has {key} = {params[key]!r} but the features have another")
@@ -240,8 +268,8 @@ def _restore_head(head: str, meta: Mapping[str, Any], arrays: Mapping[str, np.nd
     lo, hi = TEMPERATURE_RANGE
     if not _is_number(temperature) or not lo <= temperature <= hi:
         raise ModelFormatError(f"{where}: temperature of head {head!r} must be a finite number in [{lo}, {hi}]")
-    if not isinstance(hmeta["empty_class"], str):
-        raise ModelFormatError(f"{where}: empty_class of head {head!r} must be a string")
+    if type(hmeta["empty_class"]) not in _CLASS_TYPES.values():
+        raise ModelFormatError(f"{where}: empty_class of head {head!r} must be a string, an integer or a boolean")
 
     lexicon = None
     if fmeta["lexicon"]:
@@ -261,7 +289,7 @@ def _restore_head(head: str, meta: Mapping[str, Any], arrays: Mapping[str, np.nd
     bias = arrays[f"{head}.bias"]
     k = len(classes) if classes.ndim == 1 else 0
     if (
-        classes.dtype.kind != "U"
+        classes.dtype.kind not in _CLASS_TYPES
         or classes.ndim != 1
         or k < 2
         or len(np.unique(classes)) != k
@@ -283,9 +311,9 @@ def _restore_head(head: str, meta: Mapping[str, Any], arrays: Mapping[str, np.nd
             raise ModelFormatError(
                 f"{where}: {name} of head {head!r} hold non-finite values or values beyond +-{MAX_ABS_VALUE:g}"
             )
-    empty_class = hmeta["empty_class"]
-    if empty_class not in set(classes.tolist()):
-        raise ModelFormatError(f"{where}: empty_class {empty_class[:60]!r} is not a class")
+    empty_class: str | int = hmeta["empty_class"]  # int includes bool
+    if type(empty_class) is not _CLASS_TYPES[classes.dtype.kind] or empty_class not in set(classes.tolist()):
+        raise ModelFormatError(f"{where}: empty_class {str(empty_class)[:60]!r} is not a class of head {head!r}")
 
     try:
         featurizer = Featurizer(

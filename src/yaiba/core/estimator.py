@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from typing import cast
 
@@ -15,19 +16,25 @@ from sklearn.model_selection import StratifiedKFold
 from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
-from yaiba.core.features import Featurizer
+from yaiba.core.features import MIN_SENTENCES, Featurizer, SentenceFeatures
 from yaiba.text.lexicon import default_lexicon
 from yaiba.text.normalize import LATEST
-from yaiba.validation import check_labels, check_texts
+from yaiba.validation import check_texts, label_text, label_values
 
+logger = logging.getLogger(__name__)
 BATCH = 4096
+SENTENCE_MARGIN = 5.0
+"""Default ``sentence_margin``: chosen on the real-post development set and benchmarks/long_posts.py."""
 
 
 class AttackClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # sklearn ships no type stubs
     """Word and character n-grams of MeCab-segmented posts, logistic regression, calibration.
 
-    Works with any label set (binary or multi-class, str labels). ``clone``, ``get_params``,
-    ``cross_val_score`` and ``GridSearchCV`` work on it; ``fit`` takes an iterable of str.
+    Works with any label set (binary or multi-class) of str, int or bool labels, and keeps
+    their type: ``classes_`` and :meth:`predict` give back what ``fit`` was given (0/1 stay
+    ints), so scikit-learn's scorers (``f1``, ``accuracy``, ``average_precision``) work.
+    ``clone``, ``get_params``, ``cross_val_score`` and ``GridSearchCV`` work on it; ``fit``
+    takes an iterable of str.
 
     Parameters
     ----------
@@ -53,6 +60,15 @@ class AttackClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  #
         :class:`yaiba.core.features.Featurizer`); switches for ablation studies.
     random_state : int
         Seed for the calibration folds.
+    sentence_margin : float or None
+        Long posts are also scored sentence by sentence (:mod:`yaiba.text.sentences`), so an
+        attack is not diluted by the harmless sentences around it: a post of n >= 4 sentences
+        takes the probability of the positive class ("attack", else the last class) of its
+        sentence most likely to be of it, its log-odds lowered by ``sentence_margin / (n - 1)``,
+        when that is higher than the whole post's; the other classes share the rest in the
+        proportions the whole post gives them. The margin keeps one harsh sentence of a short
+        post from outweighing the post. None: whole posts only. Only prediction uses it;
+        fitting is on whole posts.
     """
 
     def __init__(
@@ -71,6 +87,7 @@ class AttackClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  #
         lexicon_quotes: bool = True,
         lexicon_conjunctions: bool = True,
         random_state: int = 0,
+        sentence_margin: float | None = SENTENCE_MARGIN,
     ) -> None:
         self.n_features = n_features
         self.word_ngrams = word_ngrams
@@ -85,6 +102,7 @@ class AttackClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  #
         self.lexicon_quotes = lexicon_quotes
         self.lexicon_conjunctions = lexicon_conjunctions
         self.random_state = random_state
+        self.sentence_margin = sentence_margin
 
     # -- fitting ---------------------------------------------------------------------------
     def _featurizer(self) -> Featurizer:
@@ -102,15 +120,17 @@ class AttackClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  #
     def fit(
         self, X: Iterable[str], y: Iterable[object], sample_weight: npt.ArrayLike | None = None
     ) -> AttackClassifier:
-        """Fit on posts ``X`` and labels ``y``."""
+        """Fit on posts ``X`` and labels ``y`` (str, int or bool, one type for all)."""
         texts = check_texts(X, "X")
-        labels = check_labels(y, len(texts), "y")
+        labels = label_values(y, len(texts), "y")
         classes = np.unique(labels)
         if len(classes) < 2:
             raise ValueError(f"y has one class only ({classes[0]!r}); need at least two")
         featurizer = self._featurizer()
+        logger.info("featurising %s posts", f"{len(texts):,}")
         matrix = _transform(featurizer, texts)
         matrix.sum_duplicates()
+        logger.info("fitting %d classes on %s posts", len(classes), f"{len(texts):,}")
         weights, intercept = self._fit_linear(matrix, labels, sample_weight)
         self.featurizer_ = featurizer
         self.classes_ = classes
@@ -118,6 +138,7 @@ class AttackClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  #
         self.intercept_ = intercept
         self.temperature_, self.bias_ = 1.0, np.zeros(len(classes), dtype=np.float32)
         if self.calibrate:
+            logger.info("calibrating on out-of-fold scores")
             self.temperature_, self.bias_ = self._calibrate(matrix, labels, sample_weight)
         counts = np.array([(labels == c).sum() for c in classes])
         self.empty_class_ = _empty_class(classes, counts)
@@ -168,18 +189,70 @@ class AttackClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  #
 
     # -- prediction ------------------------------------------------------------------------
     def _logits(self, X: Iterable[str]) -> tuple[np.ndarray, np.ndarray]:
-        """Calibrated logits (n, k) and a mask of posts with no features at all."""
+        """Calibrated logits (n, k) (sentences taken into account) and a mask of posts with no
+        features at all."""
         check_is_fitted(self, "weights_")
         texts = check_texts(X, "X")
         parts, empty = [], []
         for i in range(0, len(texts), BATCH):
-            m = self.featurizer_.transform(texts[i : i + BATCH])
-            parts.append(self.logits_from_matrix(m))
-            empty.append(_empty_rows(m))
+            z, e, _ = self._sentence_logits(self.featurizer_.transform_sentences(texts[i : i + BATCH]))
+            parts.append(z)
+            empty.append(e)
         if not parts:
             k = len(self.classes_)
             return np.zeros((0, k), dtype=np.float32), np.zeros(0, dtype=bool)
         return np.vstack(parts), np.concatenate(empty)
+
+    @property
+    def positive_index_(self) -> int:
+        """Column of the class sentence scoring looks for: "attack", else the last class."""
+        names = [str(c) for c in self.classes_]
+        return names.index("attack") if "attack" in names else len(names) - 1
+
+    def proba_from_sentences(self, features: SentenceFeatures) -> tuple[np.ndarray, np.ndarray]:
+        """Probabilities of posts with their sentences taken into account (see ``sentence_margin``).
+
+        Returns the probabilities (n_posts, k) and, per post, the row of ``features.sentences``
+        whose P(attack) the post took, or -1 where the whole post decided.
+        """
+        z, empty, source = self._sentence_logits(features)
+        proba = softmax(z)
+        proba[empty] = self._empty_row()
+        return proba, source
+
+    def _sentence_logits(self, features: SentenceFeatures) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Calibrated logits of posts (a sentence's where it decided), empty posts, deciding rows."""
+        z = self.logits_from_matrix(features.posts)
+        empty = _empty_rows(features.posts)
+        source = np.full(len(z), -1, dtype=np.int64)
+        margin = getattr(self, "sentence_margin", SENTENCE_MARGIN)
+        owner = features.owner
+        if margin is None or len(owner) == 0:
+            return z, empty, source
+        col = self.positive_index_
+        zs = self.logits_from_matrix(features.sentences)
+        n_sentences = np.bincount(owner, minlength=len(z))[owner]
+        zs[:, col] -= np.float32(margin) / np.maximum(n_sentences - 1, 1).astype(np.float32)
+        ps = softmax(zs)[:, col]
+        ps[_empty_rows(features.sentences) | (n_sentences < MIN_SENTENCES)] = -1.0  # never the strongest
+        pp = softmax(z)[:, col]
+        pp[empty] = self._empty_row()[col]
+        order = np.lexsort((-ps, owner))  # post by post, strongest sentence first
+        first = order[np.r_[True, owner[order][1:] != owner[order][:-1]]]
+        posts = owner[first]
+        better = ps[first] > pp[posts]
+        posts, first = posts[better], first[better]
+        # the post's attack logit rises until P(attack) is the sentence's; the other classes
+        # keep the proportions the whole post gave them (an empty post: those of the empty row)
+        z[posts[empty[posts]]] = np.log(np.maximum(self._empty_row(), np.float32(1e-30)))
+        others = np.delete(z[posts], col, axis=1).astype(np.float64)
+        top = others.max(axis=1)
+        log_rest = np.log(np.exp(others - top[:, None]).sum(axis=1)) + top
+        target = np.minimum(ps[first].astype(np.float64), 1 - 1e-7)
+        z[posts, col] = (np.log(target) - np.log1p(-target) + log_rest).astype(np.float32)
+        empty[posts] = False
+        source[posts] = first
+        return z, empty, source
 
     def logits_from_matrix(self, matrix: sp.csr_matrix | sp.coo_matrix) -> np.ndarray:
         """Calibrated logits of a feature matrix: one sparse-dense product."""
@@ -212,7 +285,8 @@ class AttackClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  #
         """Probabilities (n, k), float32, columns in ``classes_`` order, rows summing to 1.
 
         A post with nothing to score (empty after normalisation) gets probability 1 for
-        ``empty_class_`` ("neutral" when the model has it).
+        ``empty_class_`` ("neutral" when the model has it). Posts of several sentences are
+        scored with their sentences (``sentence_margin``).
         """
         z, empty = self._logits(X)
         proba = softmax(z)
@@ -253,16 +327,17 @@ def softmax(z: np.ndarray) -> np.ndarray:
     return e
 
 
-def _empty_class(classes: np.ndarray, counts: np.ndarray) -> str:
-    """The class of a post with no content: "neutral" if known, else the majority non-attack class."""
-    names = list(classes)
-    if "neutral" in names:
-        return "neutral"
+def _empty_class(classes: np.ndarray, counts: np.ndarray) -> str | int | bool:
+    """The class of a post with no content: "neutral" if known, else the majority non-attack
+    class (attack, 1 and True count as attack), as a Python value of the classes' type."""
+    names = [label_text(c) for c in classes]
     order = np.argsort(-counts, kind="stable")
-    for i in order:
-        if names[i] not in ("attack", "1", "True"):
-            return str(names[i])
-    return str(names[order[0]])
+    if "neutral" in names:
+        chosen = names.index("neutral")
+    else:
+        chosen = next((int(i) for i in order if names[i] not in ("attack", "1", "True")), int(order[0]))
+    value: str | int | bool = classes[chosen].item()
+    return value
 
 
 def _fit_temperature(logits: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:

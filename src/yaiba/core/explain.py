@@ -64,7 +64,13 @@ class Explanation:
 
 
 def explain(
-    estimator: AttackClassifier, text: str, *, label: str, top: int = 5, proba: np.ndarray | None = None
+    estimator: AttackClassifier,
+    text: str,
+    *,
+    label: str,
+    top: int = 5,
+    proba: np.ndarray | None = None,
+    window: tuple[int, int] | None = None,
 ) -> Explanation:
     """The ``top`` n-grams that pushed ``text`` most towards ``label`` under a fitted estimator.
 
@@ -74,7 +80,9 @@ def explain(
 
     Posts longer than :data:`MAX_CHARS` characters are explained from their most telling
     window of ``MAX_CHARS`` characters (:func:`focus`); ``probability`` is still that of the
-    whole post and spans are offsets into the whole post.
+    whole post and spans are offsets into the whole post. ``window``: explain only
+    ``text[start:end]`` (e.g. the sentence that decided a long post, see
+    :meth:`yaiba.Model.explain`), spans still into ``text``.
     """
     (text,) = check_texts([text], "text")
     if top < 1:
@@ -88,9 +96,16 @@ def explain(
     c = classes.index(label)
     w = estimator.weights_
     relative = (w[:, c] - w.mean(axis=1)) / np.float32(estimator.temperature_)
-    start = focus(estimator, text, c)
+    if window is not None:
+        start, end = window
+        if not 0 <= start <= end <= len(text):
+            raise ValueError(f"window {window} is not inside the text (length {len(text)})")
+        end = min(end, start + MAX_CHARS)
+    else:
+        start = focus(estimator, text, c)
+        end = start + MAX_CHARS
     grouped: dict[tuple[str, str], list[Any]] = {}
-    for occ in featurizer.describe(text[start : start + MAX_CHARS]):
+    for occ in featurizer.describe(text[start:end]):
         key = (occ["view"], occ["ngram"])
         contribution = float(relative[occ["column"]]) * occ["value"]
         entry = grouped.setdefault(key, [0.0, []])

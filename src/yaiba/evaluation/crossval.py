@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -13,6 +15,8 @@ from yaiba.evaluation.metrics import classification_metrics
 from yaiba.evaluation.thresholds import ThresholdChoice, threshold_for_precision
 from yaiba.model import Model, train
 from yaiba.validation import check_labels, check_texts
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -110,6 +114,7 @@ def cross_validate(
     -------
     CrossValidation
     """
+    started = time.perf_counter()
     items = check_texts(texts)
     y = check_labels(labels, len(items))
     kind_list = None if kinds is None else list(kinds)
@@ -132,6 +137,7 @@ def cross_validate(
     results = []
     splitter = StratifiedKFold(n_splits=int(folds), shuffle=True, random_state=random_state)
     for k, (tr, te) in enumerate(splitter.split(np.zeros(len(y)), y)):
+        logger.info("fold %d/%d: training on %s posts, scoring %s", k + 1, folds, f"{len(tr):,}", f"{len(te):,}")
         model = train(
             [items[i] for i in tr],
             y[tr],
@@ -163,6 +169,9 @@ def cross_validate(
     mean = {k: float(np.mean(v)) if v else None for k, v in values.items()}
     std = {k: float(np.std(v, ddof=1)) if len(v) > 1 else None for k, v in values.items()}
     pooled = classification_metrics(y, list(oof_pred), oof, tuple(classes), positive)
+    logger.info(
+        "cross-validated %s posts in %d folds in %.0f s", f"{len(items):,}", folds, time.perf_counter() - started
+    )
     return CrossValidation(
         folds=results,
         mean=mean,

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import logging
+import os
+import time
 from collections.abc import Iterable
 
 import numpy as np
 
+from yaiba.evaluation import provenance
 from yaiba.evaluation.curves import precision_recall, reliability, roc
 from yaiba.evaluation.metrics import classification_metrics
 from yaiba.evaluation.report import EvaluationReport, WorstError
 from yaiba.evaluation.thresholds import threshold_for_precision
 from yaiba.model import Model
 from yaiba.validation import check_labels, check_texts
+
+logger = logging.getLogger(__name__)
 
 
 def evaluate(
@@ -26,6 +32,9 @@ def evaluate(
     explain_top: int = 5,
     batch_size: int = 2048,
     n_jobs: int | None = None,
+    ids: Iterable[object] | None = None,
+    model_source: str | os.PathLike[str] | None = None,
+    data_source: str | os.PathLike[str] | None = None,
 ) -> EvaluationReport:
     """Evaluate ``clf`` on labelled posts.
 
@@ -46,17 +55,34 @@ def evaluate(
         Equal-width bins of the reliability diagram.
     explain_top : int
         Evidence n-grams per explained error.
+    ids : optional
+        A name for each row (e.g. an ``id`` column): worst errors are named by it as well as by
+        their 0-based row number. None values are allowed (those rows go by number).
+    model_source : str or path, optional
+        The file ``clf`` was loaded from, or ``"default"`` for the shipped model: recorded in
+        ``report.provenance`` with its SHA-256 and the yaiba version that wrote it.
+    data_source : str or path, optional
+        The file ``texts`` and ``labels`` were read from: recorded with its SHA-256 (without
+        it, the digest is of the rows themselves).
 
     Returns
     -------
     EvaluationReport
+        With ``provenance``: the model, the data (path, rows, SHA-256), the yaiba version
+        running and the date and time (UTC, ISO 8601).
     """
+    started = time.perf_counter()
     items = check_texts(texts)
     y = check_labels(labels, len(items))
     if not items:
         raise ValueError("no rows to evaluate")
     if worst < 0:
         raise ValueError(f"worst must be >= 0, got {worst}")
+    names = None if ids is None else [None if i is None else str(i) for i in ids]
+    if names is not None and len(names) != len(items):
+        raise ValueError(f"got {len(items)} texts but {len(names)} ids")
+    origin = provenance.record(model_source, data_source, items, [str(v) for v in y])
+    logger.info("scoring %s posts", f"{len(items):,}")
     positive = clf.positive_label
     if binary and positive is None:
         raise ValueError("binary=True needs a model with a positive label")
@@ -74,6 +100,7 @@ def evaluate(
         shown = predicted
     metrics = classification_metrics(y, shown, proba, classes, positive)
     report = EvaluationReport(metrics=metrics, positive=positive, classes=classes, predicted=list(shown), notes=notes)
+    report.provenance = origin
     if positive is not None:
         score = proba[:, classes.index(positive)].astype(np.float64)
         is_pos = y == positive
@@ -88,7 +115,12 @@ def evaluate(
             notes.append(f"the data has {what} {positive!r} rows: no curves, calibration or threshold")
     elif target_precision is not None:
         notes.append("the model has no positive label: no threshold")
-    report.worst_errors = _worst_errors(clf, items, y, shown, predicted, proba, classes, positive, worst, explain_top)
+    if worst:
+        logger.info("explaining the %d most confident errors", worst)
+    report.worst_errors = _worst_errors(
+        clf, items, y, shown, predicted, proba, classes, positive, worst, explain_top, names
+    )
+    logger.info("evaluated %s posts in %.1f s", f"{len(items):,}", time.perf_counter() - started)
     return report
 
 
@@ -103,6 +135,7 @@ def _worst_errors(
     positive: str | None,
     worst: int,
     top: int,
+    names: list[str | None] | None = None,
 ) -> list[WorstError]:
     if worst == 0:
         return []
@@ -121,6 +154,7 @@ def _worst_errors(
                 confidence=float(conf[i]),
                 p_positive=None if positive is None else float(proba[i, col[positive]]),
                 explanation=clf.explain(items[i], top=top, label=predicted[i]),
+                id=None if names is None else names[i],
             )
         )
     return out

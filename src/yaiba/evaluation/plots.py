@@ -29,14 +29,33 @@ DPI = 100
 SIZE = (5.0, 4.0)  # inches: 500 x 400 pixels
 
 
-def _figure() -> Any:
+INSTALL = "pip install 'yaiba[plots]'"
+"""How to get matplotlib, which the plots need."""
+
+
+def _matplotlib() -> tuple[Any, Any]:
+    """matplotlib's ``Figure`` and ``FigureCanvasAgg``; ImportError saying how to install it."""
     try:
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
     except ImportError as exc:
-        raise ImportError("plots need matplotlib: pip install 'yaiba[plots]' (or pip install matplotlib)") from exc
-    fig = Figure(figsize=SIZE, dpi=DPI, layout="constrained")
-    FigureCanvasAgg(fig)
+        raise ImportError(f"plots need matplotlib: {INSTALL} (or pip install matplotlib)") from exc
+    return Figure, FigureCanvasAgg
+
+
+def available() -> bool:
+    """Whether the plots can be drawn (matplotlib imports)."""
+    try:
+        _matplotlib()
+    except ImportError:
+        return False
+    return True
+
+
+def _figure() -> Any:
+    figure, canvas = _matplotlib()
+    fig = figure(figsize=SIZE, dpi=DPI, layout="constrained")
+    canvas(fig)
     return fig
 
 

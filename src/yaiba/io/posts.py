@@ -12,6 +12,8 @@ import csv
 import io
 import json
 import os
+import re
+import stat
 import sys
 from collections import deque
 from collections.abc import Iterator, Sequence
@@ -47,8 +49,57 @@ class Row:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+class FormatUndecided(ValueError):
+    """The first line of a stream looks like a CSV header or JSON, but which format it is
+    cannot be told; the message says to pass the format explicitly."""
+
+
+_HEADER_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]{0,63}")
+"""A column name as a header line spells it: an ASCII identifier (``id``, ``post_text``)."""
+
+
+def sniff_format(first_line: str, text_col: str = "text") -> str | None:
+    """The format of a stream (stdin) told from its first line: ``jsonl``, ``csv``, ``txt``,
+    or None when the line looks like a CSV header or JSON but the format cannot be decided.
+
+    - a JSON object (``{...}``) is JSON Lines;
+    - a CSV header naming the ``text_col`` column (``id,text``; the name alone also counts)
+      is CSV;
+    - a line that starts with ``{``, or that is JSON but not an object, or that looks like a
+      header (two or more ASCII column names, comma- or tab-separated) but has no
+      ``text_col`` column, is undecided (None);
+    - anything else is plain text, one post per line.
+
+    Examples
+    --------
+    >>> sniff_format('{"text": "こんにちは"}'), sniff_format("id,text"), sniff_format("こんにちは")
+    ('jsonl', 'csv', 'txt')
+    >>> sniff_format("id,body") is None  # a header without a 'text' column
+    True
+    """
+    line = first_line.lstrip("\ufeff").rstrip("\r\n")
+    stripped = line.strip()
+    if stripped.startswith(("{", "[")):
+        try:
+            value = json.loads(stripped)
+        except (ValueError, RecursionError):
+            return None if stripped.startswith("{") else "txt"  # "[速報] ..." is a post
+        return "jsonl" if isinstance(value, dict) else None
+    try:
+        fields = next(csv.reader([line]), [])
+    except csv.Error:
+        fields = []
+    if text_col in fields:
+        return "csv"
+    for cells in (fields, line.split("\t")):
+        if len(cells) >= 2 and all(_HEADER_NAME.fullmatch(c.strip()) for c in cells):
+            return None
+    return "txt"
+
+
 def detect_format(path: str, explicit: str | None = None) -> str:
-    """The input format: ``explicit`` if given, else from the extension (stdin: text)."""
+    """The input format: ``explicit`` if given, else from the extension (stdin: text; use
+    ``fmt="auto"`` in :class:`Reader` to tell stdin's format from its first line)."""
     if explicit:
         if explicit not in FORMATS:
             raise ValueError(f"unknown format {explicit!r}; choose from {', '.join(FORMATS)}")
@@ -84,7 +135,13 @@ def open_text(path: str, encoding: str) -> IO[str]:
 
 
 class Reader:
-    """Iterate the rows of one file as lists of at most ``chunk_size`` rows."""
+    """Iterate the rows of one file as lists of at most ``chunk_size`` rows.
+
+    ``fmt`` is ``csv``, ``jsonl``, ``txt`` or ``auto``: told from the first line by
+    :func:`sniff_format` (for stdin, whose name has no extension); :attr:`fmt` then holds the
+    format found. ``auto`` raises :class:`FormatUndecided` when the first line looks like a
+    header or JSON but the format cannot be told.
+    """
 
     def __init__(
         self, path: str, fmt: str, text_col: str = "text", encoding: str = "utf-8", *, max_record: int = MAX_RECORD
@@ -93,14 +150,52 @@ class Reader:
         self.max_record = max_record  # characters in one record; see MAX_RECORD
         self.header: list[str] | None = None  # CSV only
         self._last_line = 0  # line of the last row read, for errors on stdin
-        self._fh = open_text(path, encoding)
+        self._fh = self._opened = open_text(path, encoding)
+        if fmt == "auto":
+            self.fmt = self._sniff()
         self._rows = self._iter_rows()
-        if fmt == "csv":
+        if self.fmt == "csv":
             self._read_header()
 
     def close(self) -> None:
         if self.path != "-":
             self._fh.close()
+
+    def _sniff(self) -> str:
+        """The format of the first line (read here, then put back in front of the stream)."""
+        try:
+            first = self._fh.readline(self.max_record + 1)
+        except UnicodeDecodeError as exc:
+            raise self._decode_error(exc) from None
+        fmt = sniff_format(first, self.text_col)
+        if fmt is None:
+            name = "stdin" if self.path == "-" else self.path
+            raise FormatUndecided(
+                f"{name}: cannot tell the input format from the first line ({clip(first.strip(), 40)!r}): "
+                f"it looks like JSON or a CSV header, but not JSON Lines or a CSV header with a column "
+                f"{self.text_col!r}; pass --in-format csv, jsonl or txt (and --text-col NAME)"
+            )
+        self._fh = cast(IO[str], _Prepended(first, self._fh))
+        return fmt
+
+    @property
+    def size(self) -> int | None:
+        """Bytes in the input when known (a file, or stdin redirected from a file), else None."""
+        try:
+            fd = getattr(self._opened, "buffer", self._opened).fileno()
+            st = os.fstat(fd)
+            if not stat.S_ISREG(st.st_mode):
+                return None
+            return st.st_size
+        except (AttributeError, OSError, ValueError):
+            return None
+
+    def bytes_read(self) -> int | None:
+        """Bytes of the input read so far (decoded text runs a chunk ahead), or None."""
+        try:
+            return int(getattr(self._opened, "buffer", self._opened).tell())
+        except (AttributeError, OSError, ValueError):
+            return None
 
     def __enter__(self) -> Reader:
         return self
@@ -339,6 +434,39 @@ class Reader:
             yield Row(line_no, text, text)
 
 
+class _Prepended(io.TextIOBase):
+    """A text stream that gives ``head`` (a line already read) before the rest of ``rest``."""
+
+    def __init__(self, head: str, rest: IO[str]) -> None:
+        self._head, self._rest = head, rest
+
+    def readable(self) -> bool:
+        return True
+
+    def readline(self, size: int | None = -1) -> str:  # type: ignore[override]  # text, not bytes
+        if not self._head:
+            return self._rest.readline(-1 if size is None else size)
+        limit = -1 if size is None or size < 0 else size
+        out = self._head if limit < 0 else self._head[:limit]
+        self._head = self._head[len(out) :]
+        if not self._head and not out.endswith(("\n", "\r")) and (limit < 0 or len(out) < limit):
+            out += self._rest.readline(limit if limit < 0 else limit - len(out))  # the rest of that line
+        return out
+
+    def read(self, size: int | None = -1) -> str:
+        head, self._head = self._head, ""
+        if size is None or size < 0:
+            return head + self._rest.read()
+        if len(head) > size:
+            head, self._head = head[:size], head[size:]
+            return head
+        return head + self._rest.read(size - len(head))
+
+    def close(self) -> None:
+        self._rest.close()
+        super().close()
+
+
 class _TooLong(Exception):
     """A CSV record grew past ``Reader.max_record``: its first line and the piece just read."""
 
@@ -362,15 +490,26 @@ def _loose_fields(raw: str, dialect: type[csv.Dialect]) -> list[str]:
 
 
 class Writer:
-    """Write scored rows as CSV, JSONL or an aligned table, keeping the input's own fields."""
+    """Write scored rows as CSV, JSONL or an aligned table, keeping the input's own fields.
 
-    def __init__(self, fh: IO[str], fmt: str, header: list[str] | None, added: list[str], text_col: str) -> None:
+    ``delimiter`` separates CSV cells (``"\\t"`` for a .tsv output)."""
+
+    def __init__(
+        self,
+        fh: IO[str],
+        fmt: str,
+        header: list[str] | None,
+        added: list[str],
+        text_col: str,
+        *,
+        delimiter: str = ",",
+    ) -> None:
         self.fh, self.fmt, self.added, self.text_col = fh, fmt, added, text_col
         self.in_header = header
-        self._csv = csv.writer(fh, lineterminator="\n") if fmt == "csv" else None
+        self._csv = csv.writer(fh, lineterminator="\n", delimiter=delimiter) if fmt == "csv" else None
         # with "\n" as terminator the csv module does not quote a bare "\r", which readers
         # take for a line end: rows holding one are written with every cell quoted
-        self._csv_quoted = csv.writer(fh, lineterminator="\n", quoting=csv.QUOTE_ALL)
+        self._csv_quoted = csv.writer(fh, lineterminator="\n", quoting=csv.QUOTE_ALL, delimiter=delimiter)
         self._started = False
         self._count = 0
 
@@ -444,6 +583,8 @@ def _cell(value: Any, digits: int = 6) -> str:
         return ""
     if isinstance(value, float):
         return f"{value:.{digits}f}"
+    if isinstance(value, (list, dict)):  # e.g. sentence spans: JSON in a CSV cell
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
     return str(value)
 
 

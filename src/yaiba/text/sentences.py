@@ -1,6 +1,6 @@
 """Sentence spans of a post, as offsets into the original text.
 
-A sentence ends after a run of 。！？!?｡ (with the closing brackets right after it) or at a
+A sentence ends after a run of 。！？!? (with the closing brackets right after it) or at a
 line break. Terminators inside 「」 or 『』 do not end a sentence (「死ね。」と言われた is one
 sentence); a line break always does, so an unclosed quote cannot swallow the rest of a post.
 Periods ("." and "．") are not terminators: they are also separators of evasions (し.ね).
@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import re
 
-TERMINATORS = "。！？!?｡"
+TERMINATORS = "。！？!?"  # not the half-width ｡, mostly seen in kaomoji (｡･Д･｡)
 _OPEN, _CLOSE = "「『", "」』"
+_CLOSERS = "」』）)】〕"
 # a candidate end: a terminator run (with closing brackets) or a line break
-_END = re.compile(f"[{TERMINATORS}]+[」』）)】〕]*|\\r\\n|[\\n\\r\\u2028\\u2029\\x85]")
+_END = re.compile(f"[{TERMINATORS}]+[{_CLOSERS}]*|\\r\\n|[\\n\\r\\u2028\\u2029\\x85]")
 _HAS_END = re.compile(f"[{TERMINATORS}\\n\\r\\u2028\\u2029\\x85]")
 _QUOTE = re.compile(f"[{_OPEN}{_CLOSE}]")
 _SPACE = " \t\n\r\f\v\u3000\u2028\u2029\x85"
@@ -34,11 +35,21 @@ def _quote_depth_at(text: str, start: int, end: int, depth: int) -> int:
     return depth
 
 
+# without quotes, a sentence is: a non-space character, then anything up to a line break or a
+# terminator run (with its closing brackets); white space at its end is trimmed afterwards
+_SENTENCE = re.compile(
+    f"[{TERMINATORS}]+[{_CLOSERS}]*"
+    f"|[^\\s{_SPACE}{TERMINATORS}][^\\n\\r\\u2028\\u2029\\x85{TERMINATORS}]*(?:[{TERMINATORS}]+[{_CLOSERS}]*)?"
+)
+
+
 def sentence_spans(text: str) -> list[tuple[int, int]]:
     """``(start, end)`` of each sentence of ``text``: ``text[start:end]`` is the sentence."""
     if not _HAS_END.search(text):
         whole = _strip(text, 0, len(text))
         return [whole] if whole else []
+    if "「" not in text and "『" not in text:
+        return [(m.start(), m.start() + len(m.group().rstrip())) for m in _SENTENCE.finditer(text)]
     spans: list[tuple[int, int]] = []
     start = 0
     depth = 0
@@ -61,6 +72,22 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+def sentence_texts(text: str) -> list[str]:
+    """The sentences of ``text`` as strings (white space around them may remain): what
+    :func:`sentence_spans` cuts out, found faster."""
+    if "「" not in text and "『" not in text:
+        return _SENTENCE.findall(text)
+    return [text[a:b] for a, b in sentence_spans(text)]
+
+
+_BREAK = re.compile(f"[{TERMINATORS}]+|\\r\\n|[\\n\\r\\u2028\\u2029\\x85]")
+
+
+def may_hold(text: str, n: int) -> bool:
+    """Quick test: may ``text`` hold ``n`` sentences or more? (False means certainly not.)"""
+    return n <= 1 or len(_BREAK.findall(text)) >= n - 1
+
+
 def has_several(text: str) -> bool:
     """Quick test: may ``text`` hold more than one sentence? (False means certainly not.)"""
-    return _HAS_END.search(text.rstrip(_SPACE + TERMINATORS + "」』）)】〕")) is not None
+    return _HAS_END.search(text.rstrip().rstrip(_CLOSERS).rstrip(TERMINATORS)) is not None

@@ -1,0 +1,39 @@
+"""yaiba score --spans: each post's sentences with offsets and P(attack)."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+from yaiba.cli.main import main
+
+POSTS = ["この采配は最悪。説明してほしい", "今日は雨。\nお前は本当にクズだな。消えろ", "一文"]
+
+
+def test_spans_give_each_sentence_with_offsets_into_the_post(tmp_path, model_path):
+    src = tmp_path / "in.csv"
+    with open(src, "w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["id", "text"])
+        w.writerows([[i, t] for i, t in enumerate(POSTS)])
+    out = tmp_path / "out.jsonl"
+    assert main(["score", str(src), "--model", str(model_path), "--spans", "-o", str(out), "--no-progress"]) == 0
+    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [r["text"] for r in rows] == POSTS
+    sentences = [[r["text"][s["start"] : s["end"]] for s in r["spans"]] for r in rows]
+    assert sentences == [
+        ["この采配は最悪。", "説明してほしい"],
+        ["今日は雨。", "お前は本当にクズだな。", "消えろ"],
+        ["一文"],
+    ]
+    assert all(0.0 <= s["p_attack"] <= 1.0 for r in rows for s in r["spans"])
+    # as CSV the spans are one JSON cell; without --spans there is no such column
+    out_csv = tmp_path / "out.csv"
+    assert main(["score", str(src), "--model", str(model_path), "--spans", "-o", str(out_csv), "--no-progress"]) == 0
+    with open(out_csv, encoding="utf-8", newline="") as fh:
+        cells = [json.loads(r["spans"]) for r in csv.DictReader(fh)]
+    assert cells == [r["spans"] for r in rows]
+    plain = tmp_path / "plain.csv"
+    assert main(["score", str(src), "--model", str(model_path), "-o", str(plain), "--no-progress"]) == 0
+    with open(plain, encoding="utf-8", newline="") as fh:
+        assert "spans" not in next(csv.reader(fh))
