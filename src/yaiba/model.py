@@ -17,12 +17,12 @@ from yaiba.core.attribution import Phrase, driving_phrases
 from yaiba.core.cache import ProbaCache
 from yaiba.core.estimator import AttackClassifier, softmax
 from yaiba.core.explain import Explanation, explain
-from yaiba.core.features import Featurizer, SentenceFeatures
+from yaiba.core.features import MIN_SENTENCES, Featurizer, SentenceFeatures
 from yaiba.core.parallel import map_batches
 from yaiba.errors import ModelFormatError
 from yaiba.reasons import Reason, message_for
 from yaiba.text.normalize import SEP
-from yaiba.text.sentences import has_several, sentence_spans
+from yaiba.text.sentences import may_hold, sentence_spans
 from yaiba.validation import batches, check_texts, check_thresholds, label_text, label_values
 
 logger = logging.getLogger(__name__)
@@ -227,9 +227,9 @@ class Model:
         """Probabilities of one validated batch, in this process (through the cache if on)."""
         if self.cache is None:
             return self.estimator.proba_from_sentences(self.featurizer.transform_sentences(texts))[0]
-        # a post of one sentence is keyed by its normalised text; one of several by its own
-        # text (where its sentences end matters, and normalisation turns line breaks to spaces)
-        keys = [n if not has_several(t) else SEP + t for t, n in zip(texts, self.featurizer.normalize(texts))]
+        # a post is keyed by its normalised text, unless it may be long enough for its sentences
+        # to count: then by its own text (normalisation turns line breaks to spaces)
+        keys = [SEP + t if may_hold(t, MIN_SENTENCES) else n for t, n in zip(texts, self.featurizer.normalize(texts))]
         rows = self.cache.lookup(keys)
         missing = list(dict.fromkeys(k for k, r in zip(keys, rows) if r is None))  # distinct, in order
         self.cache.count(hits=len(keys) - len(missing), misses=len(missing))

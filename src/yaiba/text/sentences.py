@@ -86,8 +86,3 @@ _BREAK = re.compile(f"[{TERMINATORS}]+|\\r\\n|[\\n\\r\\u2028\\u2029\\x85]")
 def may_hold(text: str, n: int) -> bool:
     """Quick test: may ``text`` hold ``n`` sentences or more? (False means certainly not.)"""
     return n <= 1 or len(_BREAK.findall(text)) >= n - 1
-
-
-def has_several(text: str) -> bool:
-    """Quick test: may ``text`` hold more than one sentence? (False means certainly not.)"""
-    return _HAS_END.search(text.rstrip().rstrip(_CLOSERS).rstrip(TERMINATORS)) is not None
