@@ -265,11 +265,12 @@ class Model:
 
     def sentence_scores(self, texts: Iterable[str], *, batch_size: int = DEFAULT_BATCH) -> list[list[SentenceScore]]:
         """The sentences of each post (:mod:`yaiba.text.sentences`) with their probabilities,
-        each as if posted alone (Perspective's span scores).
+        each scored as a post of its own (Perspective's span scores).
 
         One list per post, in order; a post of white space only has an empty list, a post of
-        one sentence a list of one with the post's own probabilities. Sentences come from the
-        same featurisation pass as the posts' scores.
+        one sentence a list of one with the post's own probabilities. A sentence's n-grams are
+        cut out of the post's one MeCab segmentation (which may split its edge words unlike
+        the sentence alone would).
         """
         out: list[list[SentenceScore]] = []
         for batch in batches(texts, batch_size):

@@ -61,3 +61,29 @@ def test_a_post_whose_sentences_normalise_differently_is_featurised_sentence_by_
     sf = featurizer.transform_sentences([post, "ふつう。です。ね"], spans=True)
     texts = [[post, "ふつう。です。ね"][i][a:b] for i, (a, b) in zip(sf.owner, sf.spans)]
     np.testing.assert_allclose(sf.sentences.toarray(), featurizer.transform(texts).toarray(), rtol=1e-6, atol=1e-7)
+
+
+def test_a_post_whose_tokens_do_not_match_its_text_leaves_the_other_posts_rows_unchanged(featurizer, monkeypatch):
+    """Were MeCab ever to drop a character (not seen for any code point), only that post's
+    sentences are featurised on their own; its neighbours keep the rows of any other batch."""
+    import yaiba.core.features as features
+
+    # the first post's sentences tokenise differently in the post than alone (MeCab's context
+    # across a line break), so its cut-out rows differ from rows featurised alone
+    posts = ["晴れ\n散歩した\n草生える\nまじかよ", "雨。読書。料理。昼寝。", "雪。寒い。鍋。早寝。"]
+    before = featurizer.transform_sentences(posts, spans=True)
+    real = features.wakati_batch
+
+    def dropping(norm):
+        return [t.replace("読", "", 1) if "読" in t else t for t in real(norm)]
+
+    monkeypatch.setattr(features, "wakati_batch", dropping)
+    after = featurizer.transform_sentences(posts, spans=True)
+    assert np.array_equal(after.owner, before.owner) and after.spans == before.spans
+    rows_before, rows_after = before.sentences.tocsr(), after.sentences.tocsr()
+    for r, post in enumerate(after.owner):
+        if post != 1:
+            assert (rows_before[r] != rows_after[r]).nnz == 0
+    one = [r for r, p in enumerate(after.owner) if p == 1]  # featurised alone (same tokenizer)
+    alone = featurizer.transform([posts[1][a:b] for a, b in (after.spans[r] for r in one)]).toarray()
+    np.testing.assert_allclose(rows_after[one].toarray(), alone, rtol=1e-6, atol=1e-7)

@@ -467,8 +467,9 @@ class Featurizer:
         nonspace = np.flatnonzero((cp != _SPACE) & (cp != _NUL))
         post_len = np.bincount(np.cumsum(cp == _NUL)[nonspace], minlength=n_sub)
         aligned = sub_tc is None or (len(sub_tc.cp) == len(nonspace) and np.array_equal(cp[nonspace], sub_tc.cp))
-        if not aligned:  # MeCab dropped or changed a character (never seen): every post alone
-            lined_up[:] = False
+        if not aligned:  # MeCab dropped or changed a character (not seen for any code point)
+            tok_len = np.bincount(sub_tc.doc, minlength=n_sub) if sub_tc is not None else post_len
+            lined_up &= _same_characters(cp[nonspace], post_len, sub_tc.cp if sub_tc is not None else cp, tok_len)
         # the sentence row of each non-space character (-1: a post without rows, or not lined up)
         cut = lined_up[sent_sub]
         lens = np.concatenate([np.where(lined_up, 0, post_len), np.where(cut, sent_len, 0)])
@@ -477,7 +478,13 @@ class Featurizer:
         sid = np.repeat(ids[order], lens[order])
         sid_char = np.full(len(cp), -1, dtype=np.int64)
         sid_char[nonspace] = sid
-        parts = [self._sentence_entries(views, sid_char, sid, sub_tc, len(owner))]
+        sid_tok = sid
+        if not aligned and sub_tc is not None:  # token characters of posts that line up only
+            sid_tok = np.full(len(sub_tc.cp), -1, dtype=np.int64)
+            ns_at, tok_at = np.cumsum(post_len) - post_len, np.cumsum(tok_len) - tok_len
+            for k in np.flatnonzero(lined_up):
+                sid_tok[tok_at[k] : tok_at[k] + post_len[k]] = sid[ns_at[k] : ns_at[k] + post_len[k]]
+        parts = [self._sentence_entries(views, sid_char, sid_tok, sub_tc, len(owner))]
         alone = np.flatnonzero(has_row & ~cut)  # sentences of posts that do not line up
         if len(alone):
             m = self.transform_normalized([sent_norm[j] for j in alone], sparse="coo")
@@ -616,6 +623,18 @@ def _subset(occ: Occurrences, keep: np.ndarray, doc: np.ndarray, positions: bool
         return Occurrences(doc[keep], occ.col[keep], _NONE, _NONE)
     label = occ.label[keep] if occ.label is not None and len(occ.label) else None
     return Occurrences(doc[keep], occ.col[keep], occ.start[keep], occ.n[keep], label)
+
+
+def _same_characters(a: np.ndarray, a_len: np.ndarray, b: np.ndarray, b_len: np.ndarray) -> np.ndarray:
+    """Per post: do its characters in ``a`` (``a_len`` per post, in order) equal those in ``b``?"""
+    a_at, b_at = np.cumsum(a_len) - a_len, np.cumsum(b_len) - b_len
+    return np.array(
+        [
+            a_len[k] == b_len[k] and np.array_equal(a[a_at[k] : a_at[k] + a_len[k]], b[b_at[k] : b_at[k] + b_len[k]])
+            for k in range(len(a_len))
+        ],
+        dtype=bool,
+    )
 
 
 def _record(view: int, ngram: str, col: SupportsInt, value: float, spans: np.ndarray, a: int, b: int) -> FeatureRecord:
