@@ -37,3 +37,16 @@ def test_spans_give_each_sentence_with_offsets_into_the_post(tmp_path, model_pat
     assert main(["score", str(src), "--model", str(model_path), "-o", str(plain), "--no-progress"]) == 0
     with open(plain, encoding="utf-8", newline="") as fh:
         assert "spans" not in next(csv.reader(fh))
+
+
+def test_info_says_how_long_posts_are_scored(tmp_path, small_model, capsys):
+    assert main(["info", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["model"]["sentence_margin"] == 5.0
+    est = small_model.estimator
+    try:
+        est.set_params(sentence_margin=None)
+        small_model.save(tmp_path / "whole.npz")
+    finally:
+        est.set_params(sentence_margin=5.0)
+    assert main(["info", str(tmp_path / "whole.npz")]) == 0
+    assert "long posts: scored whole" in capsys.readouterr().out

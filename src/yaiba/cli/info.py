@@ -10,6 +10,7 @@ from typing import Any
 
 from yaiba.cli.common import EXIT_OK
 from yaiba.core import codec, persist, signing
+from yaiba.core.features import MIN_SENTENCES
 from yaiba.errors import ModelFormatError
 from yaiba.evaluation.provenance import model_record
 from yaiba.metadata import __version__
@@ -84,6 +85,7 @@ def describe_model(source: str) -> dict[str, Any]:
         "kinds": [] if parts.kind is None else [str(c) for c in parts.kind.classes_],
         "thresholds": parts.thresholds,
         "features": meta.get("features"),
+        "sentence_margin": parts.label.sentence_margin,
         "info": parts.info,
     }
 
@@ -103,6 +105,12 @@ def _model_lines(m: dict[str, Any]) -> list[str]:
         "  thresholds: "
         + (", ".join(f"{c} >= {t:g}" for c, t in m["thresholds"].items()) or "none (the most probable class)"),
         f"  features: {_inline(m['features'] or {})}",
+        "  long posts: "
+        + (
+            f"posts of >= {MIN_SENTENCES} sentences also scored by sentence, margin {m['sentence_margin']:g}"
+            if m["sentence_margin"] is not None
+            else "scored whole (sentence_margin None)"
+        ),
     ]
     info = dict(m["info"])
     for key in ("training", "recipe", "sources", "threshold", "metrics"):  # the model card's order first
