@@ -108,3 +108,16 @@ def test_a_model_file_keeps_a_sentence_margin_other_than_the_default(small_model
             assert yaiba.load(tmp_path / "m.npz").estimator.sentence_margin == margin
     finally:
         est.set_params(sentence_margin=old)
+
+
+def test_one_pass_gives_the_same_predictions_and_sentences_as_the_two_calls(shipped):
+    posts = [HARMLESS + ATTACK, "短い。二文", "", "一文だけ", HARMLESS.replace("。", "\n") + CRITICISM]
+    for model in (shipped, shipped.with_cache(8)):
+        pred, sentences = model.predict_batch_with_sentences(posts)
+        want = model.predict_batch(posts)
+        np.testing.assert_array_equal(pred.proba, want.proba)
+        assert pred.labels == want.labels and pred.kinds == want.kinds
+        assert sentences == model.sentence_scores(posts)
+    batched = list(shipped.predict_batches_with_sentences(posts * 3, batch_size=4, n_jobs=2))
+    assert sum(len(s) for _, s in batched) == 15
+    np.testing.assert_array_equal(np.vstack([p.proba for p, _ in batched]), shipped.predict_proba(posts * 3))

@@ -190,10 +190,28 @@ class Model:
                 for i, k in zip(hit, self._kinds(_deciding_rows(features, source))):
                     kinds[i] = k
             return Prediction(proba, labels, kinds)
-        features = self.featurizer.transform_sentences(items)
+        return self._predict_features(self.featurizer.transform_sentences(items))
+
+    def predict_batch_with_sentences(self, texts: Iterable[str]) -> tuple[Prediction, list[list[SentenceScore]]]:
+        """:meth:`predict_batch` and :meth:`sentence_scores` of one batch from one featurisation pass."""
+        items = check_texts(texts)
+        if self.cache is not None:
+            return self.predict_batch(items), self._sentence_scores(items)
+        features = self.featurizer.transform_sentences(items, spans=True, min_sentences=2)
+        prediction = self._predict_features(features)
+        return prediction, self._sentences_of(items, features, prediction.proba)
+
+    def predict_batches_with_sentences(
+        self, texts: Iterable[str], *, batch_size: int = DEFAULT_BATCH, n_jobs: int | None = None
+    ) -> Iterator[tuple[Prediction, list[list[SentenceScore]]]]:
+        """:meth:`predict_batches` with each batch's :meth:`sentence_scores` (one pass per batch)."""
+        return map_batches(self, _predict_batch_with_sentences, batches(texts, batch_size), n_jobs=n_jobs)
+
+    def _predict_features(self, features: SentenceFeatures) -> Prediction:
+        """Probabilities, labels and kinds of a featurised batch."""
         proba, source = self.estimator.proba_from_sentences(features)
         labels = self.labels_from_proba(proba)
-        kinds = [None] * len(items)
+        kinds: list[str | None] = [None] * len(labels)
         if self.kind_estimator is not None and self.positive_label in labels:
             for i, (lab, k) in enumerate(zip(labels, self._kinds(_deciding_rows(features, source)))):
                 if lab == self.positive_label:
@@ -279,7 +297,12 @@ class Model:
 
     def _sentence_scores(self, items: list[str]) -> list[list[SentenceScore]]:
         features = self.featurizer.transform_sentences(items, spans=True, min_sentences=2)
-        post_proba, _ = self.estimator.proba_from_sentences(features)
+        return self._sentences_of(items, features, self.estimator.proba_from_sentences(features)[0])
+
+    def _sentences_of(
+        self, items: list[str], features: SentenceFeatures, post_proba: np.ndarray
+    ) -> list[list[SentenceScore]]:
+        """The sentence scores of a batch featurised with ``spans=True, min_sentences=2``."""
         sent_proba = self.estimator.proba_from_matrix(features.sentences)
         classes = self.classes_
         out: list[list[SentenceScore]] = [[] for _ in items]
@@ -435,6 +458,10 @@ def _proba_of_batch(model: Model, batch: list[str]) -> np.ndarray:
 
 def _predict_batch(model: Model, batch: list[str]) -> Prediction:
     return model.predict_batch(batch)
+
+
+def _predict_batch_with_sentences(model: Model, batch: list[str]) -> tuple[Prediction, list[list[SentenceScore]]]:
+    return model.predict_batch_with_sentences(batch)
 
 
 def _from_bytes(blob: bytes, cache_size: int = 0) -> Model:

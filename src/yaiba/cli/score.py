@@ -16,7 +16,7 @@ from yaiba.cli.common import EXIT_OK, UsageError, add_quiet, encoding, load_mode
 from yaiba.core.parallel import resolve_n_jobs
 from yaiba.io.atomic import atomic_output
 from yaiba.io.posts import FORMATS, FormatUndecided, Reader, Row, Writer, detect_format
-from yaiba.model import DEFAULT_BATCH, Model
+from yaiba.model import DEFAULT_BATCH, Model, Prediction, SentenceScore
 
 OUTPUT_EXTENSIONS = {".csv": "csv", ".tsv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}
 """Output extensions and the format each one means (.tsv: CSV with tabs)."""
@@ -96,7 +96,7 @@ def add_commands(sub: Any) -> None:  # sub: argparse._SubParsersAction
         "--spans",
         action="store_true",
         help="add a 'spans' column: each sentence's start, end (offsets into the post) and "
-        "probability of the positive class, as JSON (featurises the posts a second time, in this process)",
+        "probability of the positive class, as JSON",
     )
     add_quiet(s)
 
@@ -188,10 +188,7 @@ def score(args: argparse.Namespace) -> int:
             if in_fmt == "jsonl":
                 batches = _refuse_clashing_fields(args.input, batches, added)
             posts = 0
-            scored = _scored(model, batches, p, args.batch_size, args.n_jobs, workers)
-            if args.spans:
-                scored = _with_spans(model, scored, p)
-            for rows in scored:
+            for rows in _scored(model, batches, p, args.batch_size, args.n_jobs, workers, spans=args.spans):
                 errors += sum(r.error is not None for r in rows)
                 writer.write(rows)
                 posts += len(rows)
@@ -237,7 +234,14 @@ def _refuse_clashing_fields(path: str, batches: Iterable[list[Row]], added: list
 
 
 def _scored(
-    model: Model, batches: Iterable[list[Row]], p: str, batch_size: int, n_jobs: int | None, workers: int = 1
+    model: Model,
+    batches: Iterable[list[Row]],
+    p: str,
+    batch_size: int,
+    n_jobs: int | None,
+    workers: int = 1,
+    *,
+    spans: bool = False,
 ) -> Iterator[list[Row]]:
     """The reader's batches, in order, each once every row has its added columns (or error).
 
@@ -266,8 +270,14 @@ def _scored(
             waiting.append((rows, ok))
             yield from (cast(str, r.text) for r in list(ok))
 
-    for proba, labels, kinds in model.predict_batches(texts(), batch_size=size, n_jobs=n_jobs):
-        for row_p, lab, kind in zip(proba, labels, kinds):
+    positive = model.positive_class
+    scored: Iterator[tuple[Prediction, list[list[SentenceScore]] | None]]
+    if spans:
+        scored = model.predict_batches_with_sentences(texts(), batch_size=size, n_jobs=n_jobs)
+    else:
+        scored = ((pred, None) for pred in model.predict_batches(texts(), batch_size=size, n_jobs=n_jobs))
+    for (proba, labels, kinds), sentences in scored:
+        for k, (row_p, lab, kind) in enumerate(zip(proba, labels, kinds)):
             while not waiting[0][1]:  # batches before this row's are complete
                 yield waiting.popleft()[0]
             r = waiting[0][1].popleft()
@@ -276,22 +286,14 @@ def _scored(
                 r.extra[name] = round(float(row_p[c]), 6)
             if model.kinds_:
                 r.extra[f"{p}kind"] = kind
+            if sentences is not None:  # each sentence: offsets into the post, P(positive class)
+                r.extra[f"{p}spans"] = [
+                    {"start": x.start, "end": x.end, f"p_{positive}": round(x.proba[positive], 6)} for x in sentences[k]
+                ]
         while waiting and not waiting[0][1]:
             yield waiting.popleft()[0]
     while waiting:  # batches after the last scored row: only rows with an error
         yield waiting.popleft()[0]
-
-
-def _with_spans(model: Model, batches: Iterable[list[Row]], p: str) -> Iterator[list[Row]]:
-    """Each scored row with its sentences: ``[{"start", "end", "p_<positive>"}, ...]``."""
-    positive = model.positive_class
-    for rows in batches:
-        ok = [r for r in rows if r.error is None]
-        for r, sentences in zip(ok, model.sentence_scores([cast(str, r.text) for r in ok])):
-            r.extra[f"{p}spans"] = [
-                {"start": s.start, "end": s.end, f"p_{positive}": round(s.proba[positive], 6)} for s in sentences
-            ]
-        yield rows
 
 
 HANDLERS = {"score": score}

@@ -97,7 +97,10 @@ def score(model: Model, request: ScoreRequest) -> dict[str, Any]:
     posts = request.posts
     if request.reasons and model.positive_label is None:
         raise RequestError(400, "this model has no positive label, so it gives no reasons; send reasons: false")
-    pred = model.predict_batch(posts)
+    if request.spans:  # one featurisation pass for the scores and the sentences
+        pred, all_sentences = model.predict_batch_with_sentences(posts)
+    else:
+        pred, all_sentences = model.predict_batch(posts), []
     columns = [(f"p_{c}", model.classes_.index(c)) for c in model.proba_columns]
     results: list[dict[str, Any]] = []
     for row, label, kind in zip(pred.proba, pred.labels, pred.kinds):
@@ -114,7 +117,7 @@ def score(model: Model, request: ScoreRequest) -> dict[str, Any]:
             reason = found.get(i)
             result["reasons"] = None if reason is None else _reason(reason, offset(posts[i]))
     if request.spans:
-        for post, result, sentences in zip(posts, results, model.sentence_scores(posts)):
+        for post, result, sentences in zip(posts, results, all_sentences):
             result["spans"] = _sentences(model, sentences, columns, offset(post))
     return {"results": results}
 
