@@ -412,11 +412,12 @@ class Featurizer:
         (:func:`yaiba.text.sentences.sentence_spans`) are normalised on their own only to learn
         which characters of the normalised post belong to which sentence; their rows are then
         cut out of the n-gram occurrences of the post's own MeCab tokens (an n-gram across two
-        sentences belongs to neither), so MeCab runs once per post. If a post's sentences do not line up with it
-        (normalisation across a sentence end, rare), every sentence of the batch is featurised
-        on its own instead: slower, same rows. ``spans``: also give where each sentence row
-        lies in its post (``SentenceFeatures.spans``; left empty otherwise, which is faster).
-        Only posts of at least ``min_sentences`` non-empty sentences get sentence rows.
+        sentences belongs to neither), so MeCab runs once per post. The sentences of a post
+        that do not line up with it (normalisation across a sentence end, about 1 post in
+        2,000) are featurised on their own instead. A post's rows never depend on the other
+        posts of the batch. ``spans``: also give where each sentence row lies in its post
+        (``SentenceFeatures.spans``; left empty otherwise, which is faster). Only posts of at
+        least ``min_sentences`` non-empty sentences get sentence rows.
         """
         norm = self.normalize(texts)
         n_docs = len(norm)
