@@ -413,8 +413,8 @@ class Featurizer:
         which characters of the normalised post belong to which sentence; their rows are then
         cut out of the n-gram occurrences of the post's own MeCab tokens (an n-gram across two
         sentences belongs to neither), so MeCab runs once per post. The sentences of a post
-        that do not line up with it (normalisation across a sentence end, about 1 post in
-        2,000) are featurised on their own instead. A post's rows never depend on the other
+        that do not line up with it (normalisation across a sentence end: 9 of 20,000 Nishika
+        posts) are featurised on their own instead. A post's rows never depend on the other
         posts of the batch. ``spans``: also give where each sentence row lies in its post
         (``SentenceFeatures.spans``; left empty otherwise, which is faster). Only posts of at
         least ``min_sentences`` non-empty sentences get sentence rows.
