@@ -249,6 +249,15 @@ def check_model(model: Model, texts: Sequence[str], explain: int = 2) -> None:
 # -- command line -----------------------------------------------------------------------------
 
 
+def write_csv(path: Path, rows: Sequence[Sequence[object]], header: Sequence[str] = ("id", "text")) -> Path:
+    """Write ``rows`` under ``header`` as a UTF-8 CSV file (the csv module's quoting); return ``path``."""
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(header)
+        w.writerows(rows)
+    return path
+
+
 def write_input(folder: Path, texts: Sequence[str], fmt: str) -> tuple[Path, list[str], list[bool]]:
     """Write ``texts`` as a CSV, JSONL or text file the way a user's tool would.
 
@@ -263,10 +272,7 @@ def write_input(folder: Path, texts: Sequence[str], fmt: str) -> tuple[Path, lis
         return path, held, [False] * len(texts)
     held = [_SURROGATE.sub("\ufffd", t) for t in texts]
     if fmt == "csv":
-        with open(path, "w", encoding="utf-8", newline="") as fh:
-            w = csv.writer(fh)
-            w.writerow(["id", "text"])
-            w.writerows([i, t] for i, t in enumerate(held))
+        write_csv(path, list(enumerate(held)))
         return path, held, [t == "" or "\x00" in t for t in held]
     held = [re.sub("[\r\n]", "", t) for t in held]
     path.write_text("".join(t + "\n" for t in held), encoding="utf-8")

@@ -6,7 +6,6 @@ never a traceback, and leaves no output or temporary file behind.
 
 from __future__ import annotations
 
-import csv
 import errno
 import os
 import sys
@@ -18,18 +17,11 @@ import pytest
 import yaiba.core.parallel as parallel
 import yaiba.io.posts as posts
 from yaiba.cli.main import main
+from yaiba.testing import write_csv
 
 ATTACK = "お前みたいなクズは生きてる価値ない"
 CALM = "店員さんの対応が丁寧で嬉しかった"
 SCRIPT = Path(sys.executable).parent / "yaiba"
-
-
-def _csv(path: Path, rows, header=("id", "text")) -> Path:
-    with open(path, "w", newline="", encoding="utf-8") as fh:
-        w = csv.writer(fh)
-        w.writerow(header)
-        w.writerows(rows)
-    return path
 
 
 def _one_line(capsys) -> str:
@@ -40,7 +32,7 @@ def _one_line(capsys) -> str:
 
 @pytest.mark.parametrize("codec", ["rot13", "base64", "zlib"])
 def test_a_codec_that_is_not_a_text_encoding_is_a_usage_error(model_path, tmp_path, capsys, codec):
-    src = _csv(tmp_path / "in.csv", [(1, CALM)])
+    src = write_csv(tmp_path / "in.csv", [(1, CALM)])
     assert main(["score", str(src), "--encoding", codec, "--model", str(model_path)]) == 2
     assert "not a text encoding" in capsys.readouterr().err
     assert main(["train", str(src), "-o", str(tmp_path / "m.npz"), "--encoding", codec]) == 2
@@ -57,7 +49,7 @@ def test_an_input_that_is_a_folder(model_path, tmp_path, capsys):
 
 def test_permission_denied_on_the_input(model_path, tmp_path, capsys, monkeypatch):
     """As root every file is readable: the denial is simulated where the file is opened."""
-    src = _csv(tmp_path / "secret.csv", [(1, CALM)])
+    src = write_csv(tmp_path / "secret.csv", [(1, CALM)])
 
     def denied(path, *args, **kwargs):
         if os.fspath(path) == str(src):
@@ -72,7 +64,7 @@ def test_permission_denied_on_the_input(model_path, tmp_path, capsys, monkeypatc
 
 
 def test_permission_denied_on_the_output_folder(model_path, tmp_path, capsys, monkeypatch):
-    src = _csv(tmp_path / "in.csv", [(1, CALM)])
+    src = write_csv(tmp_path / "in.csv", [(1, CALM)])
 
     def denied(*args, **kwargs):
         raise PermissionError(errno.EACCES, "Permission denied", str(tmp_path / ".out.csv.x.part"))
@@ -99,7 +91,7 @@ def test_training_on_a_label_that_is_a_json_list(tmp_path, capsys):
 
 
 def test_eval_report_onto_an_existing_file(model_path, tmp_path, capsys):
-    src = _csv(tmp_path / "dev.csv", [(ATTACK, "attack"), (CALM, "neutral")], header=("text", "label"))
+    src = write_csv(tmp_path / "dev.csv", [(ATTACK, "attack"), (CALM, "neutral")], header=("text", "label"))
     report = tmp_path / "report"
     report.write_text("not a folder\n", encoding="utf-8")
     assert main(["eval", str(model_path), str(src), "--report", str(report)]) == 2
@@ -111,7 +103,7 @@ def test_n_jobs_starts_workers_at_the_default_batch_size(model_path, tmp_path, m
     """A file smaller than one reader batch (2048) still goes to the workers with --n-jobs 2,
     and gives the rows of the in-process run, in order."""
     texts = [f"{t} {i}" for i in range(60) for t in (ATTACK, CALM)]
-    src = _csv(tmp_path / "in.csv", list(enumerate(texts)))
+    src = write_csv(tmp_path / "in.csv", list(enumerate(texts)))
     one, two = tmp_path / "one.csv", tmp_path / "two.csv"
     assert main(["score", str(src), "-o", str(one), "--model", str(model_path)]) == 0
     started: list[int] = []
@@ -132,6 +124,6 @@ def test_n_jobs_starts_workers_at_the_default_batch_size(model_path, tmp_path, m
 
 
 def test_a_bad_n_jobs_is_a_usage_error(model_path, tmp_path, capsys):
-    src = _csv(tmp_path / "in.csv", [(1, CALM)])
+    src = write_csv(tmp_path / "in.csv", [(1, CALM)])
     assert main(["score", str(src), "--n-jobs", "0", "--model", str(model_path)]) == 2
     assert "--n-jobs" in _one_line(capsys)

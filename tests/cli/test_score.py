@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from yaiba.cli.main import main
+from yaiba.testing import write_csv
 
 POSTS = [
     "お前みたいなクズは生きてる価値ない",
@@ -26,21 +27,13 @@ SCRIPT = Path(sys.executable).parent / "yaiba"
 LONE = ["a\ud800b", "\udfff", ATTACK + "\ud83d"]  # lone halves of surrogate pairs
 
 
-def _csv(path, rows, header=("id", "text")):
-    with open(path, "w", newline="", encoding="utf-8") as fh:
-        w = csv.writer(fh)
-        w.writerow(header)
-        w.writerows(rows)
-    return path
-
-
 def _read_csv(path):
     with open(path, newline="", encoding="utf-8") as fh:
         return list(csv.DictReader(fh))
 
 
 def test_score_csv_keeps_rows_and_order_and_adds_columns(model_path, tmp_path):
-    src = _csv(tmp_path / "in.csv", [(i, t) for i, t in enumerate(POSTS)] + [(9, ""), (10, "もう一件")])
+    src = write_csv(tmp_path / "in.csv", [(i, t) for i, t in enumerate(POSTS)] + [(9, ""), (10, "もう一件")])
     out = tmp_path / "out.csv"
     assert main(["score", str(src), "-o", str(out), "--model", str(model_path)]) == 0
     rows = _read_csv(out)
@@ -89,7 +82,7 @@ def test_score_text_from_stdin_to_stdout(model_path, monkeypatch, capsys):
 
 
 def test_threshold_option_sets_the_attack_cut(model_path, tmp_path):
-    src = _csv(tmp_path / "in.csv", list(enumerate(POSTS)))
+    src = write_csv(tmp_path / "in.csv", list(enumerate(POSTS)))
     out = tmp_path / "out.csv"
     assert main(["score", str(src), "-o", str(out), "--model", str(model_path), "--threshold", "0"]) == 0
     assert {r["label"] for r in _read_csv(out)} == {"attack"}
@@ -97,7 +90,7 @@ def test_threshold_option_sets_the_attack_cut(model_path, tmp_path):
 
 
 def test_existing_label_column_needs_a_prefix(model_path, tmp_path):
-    src = _csv(tmp_path / "lab.csv", [(POSTS[0], "attack")], header=("text", "label"))
+    src = write_csv(tmp_path / "lab.csv", [(POSTS[0], "attack")], header=("text", "label"))
     out = tmp_path / "out.csv"
     assert main(["score", str(src), "-o", str(out), "--model", str(model_path)]) == 2
     assert not out.exists()
@@ -107,7 +100,7 @@ def test_existing_label_column_needs_a_prefix(model_path, tmp_path):
 
 
 def test_data_errors_exit_1_with_file_and_column(model_path, tmp_path, capsys):
-    src = _csv(tmp_path / "in.csv", [(1, "x")], header=("id", "body"))
+    src = write_csv(tmp_path / "in.csv", [(1, "x")], header=("id", "body"))
     assert main(["score", str(src), "--model", str(model_path)]) == 1
     err = capsys.readouterr().err
     assert "in.csv" in err and "'text'" in err and "--text-col" in err
@@ -119,7 +112,7 @@ def test_data_errors_exit_1_with_file_and_column(model_path, tmp_path, capsys):
 
 
 def test_table_output_and_progress_bar(model_path, tmp_path, capsys):
-    src = _csv(tmp_path / "in.csv", list(enumerate(POSTS)))
+    src = write_csv(tmp_path / "in.csv", list(enumerate(POSTS)))
     assert main(["score", str(src), "--model", str(model_path), "--out-format", "table", "--progress"]) == 0
     captured = capsys.readouterr()
     lines = captured.out.splitlines()
@@ -257,7 +250,7 @@ def test_in_format_overrides_the_first_line(model_path, monkeypatch, capsys):
 
 @pytest.mark.parametrize("name", ["out.parquet", "out.xlsx", "out.json", "OUT.XLS"])
 def test_an_output_extension_that_cannot_be_written_is_refused(model_path, tmp_path, capsys, name):
-    src = _csv(tmp_path / "in.csv", list(enumerate(POSTS)))
+    src = write_csv(tmp_path / "in.csv", list(enumerate(POSTS)))
     out = tmp_path / name
     assert main(["score", str(src), "-o", str(out), "--model", str(model_path)]) == 2
     err = capsys.readouterr().err.strip()
@@ -268,7 +261,7 @@ def test_an_output_extension_that_cannot_be_written_is_refused(model_path, tmp_p
 
 
 def test_out_format_must_agree_with_the_extension(model_path, tmp_path, capsys):
-    src = _csv(tmp_path / "in.csv", list(enumerate(POSTS)))
+    src = write_csv(tmp_path / "in.csv", list(enumerate(POSTS)))
     out = tmp_path / "out.csv"
     assert main(["score", str(src), "-o", str(out), "--out-format", "jsonl", "--model", str(model_path)]) == 2
     assert "does not match" in capsys.readouterr().err and not out.exists()
@@ -283,7 +276,7 @@ def test_out_format_must_agree_with_the_extension(model_path, tmp_path, capsys):
 
 
 def test_a_tsv_output_is_tab_separated(model_path, tmp_path):
-    src = _csv(tmp_path / "in.csv", list(enumerate(POSTS)))
+    src = write_csv(tmp_path / "in.csv", list(enumerate(POSTS)))
     out = tmp_path / "out.tsv"
     assert main(["score", str(src), "-o", str(out), "--model", str(model_path)]) == 0
     with open(out, newline="", encoding="utf-8") as fh:
@@ -295,7 +288,7 @@ def test_a_tsv_output_is_tab_separated(model_path, tmp_path):
 
 
 def test_progress_bar_has_a_total_and_time_left_for_a_file(model_path, tmp_path, capsys):
-    src = _csv(tmp_path / "in.csv", [(i, f"{t} {i}") for i in range(40) for t in POSTS])
+    src = write_csv(tmp_path / "in.csv", [(i, f"{t} {i}") for i in range(40) for t in POSTS])
     out = tmp_path / "out.csv"
     argv = ["score", str(src), "-o", str(out), "--model", str(model_path), "--batch-size", "16", "--progress"]
     assert main(argv) == 0
@@ -307,7 +300,7 @@ def test_progress_bar_has_a_total_and_time_left_for_a_file(model_path, tmp_path,
 
 
 def test_quiet_and_no_progress_show_no_bar(model_path, tmp_path, capsys):
-    src = _csv(tmp_path / "in.csv", list(enumerate(POSTS)))
+    src = write_csv(tmp_path / "in.csv", list(enumerate(POSTS)))
     for flag in ("--quiet", "--no-progress", "-q"):
         assert main(["score", str(src), "-o", str(tmp_path / "o.csv"), "--model", str(model_path), flag]) == 0
         assert capsys.readouterr().err == "", flag
@@ -325,7 +318,7 @@ def test_the_real_command_shows_a_bar_on_a_terminal_only(model_path, tmp_path):
     import struct
     import termios
 
-    src = _csv(tmp_path / "in.csv", list(enumerate(POSTS)))
+    src = write_csv(tmp_path / "in.csv", list(enumerate(POSTS)))
     argv = [str(SCRIPT), "score", str(src), "-o", str(tmp_path / "o.csv"), "--model", str(model_path)]
     piped = subprocess.run(argv, capture_output=True, timeout=120)
     assert piped.returncode == 0 and piped.stderr == b""  # stderr is not a terminal: no bar

@@ -6,16 +6,13 @@ import csv
 import json
 
 from yaiba.cli.main import main
+from yaiba.testing import write_csv
 
 POSTS = ["この采配は最悪。説明してほしい", "今日は雨。\nお前は本当にクズだな。消えろ", "一文"]
 
 
 def test_spans_give_each_sentence_with_offsets_into_the_post(tmp_path, model_path):
-    src = tmp_path / "in.csv"
-    with open(src, "w", encoding="utf-8", newline="") as fh:
-        w = csv.writer(fh)
-        w.writerow(["id", "text"])
-        w.writerows([[i, t] for i, t in enumerate(POSTS)])
+    src = write_csv(tmp_path / "in.csv", list(enumerate(POSTS)))
     out = tmp_path / "out.jsonl"
     assert main(["score", str(src), "--model", str(model_path), "--spans", "-o", str(out), "--no-progress"]) == 0
     rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]

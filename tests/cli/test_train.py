@@ -11,6 +11,7 @@ import pytest
 
 import yaiba
 from yaiba.cli.main import main
+from yaiba.testing import write_csv
 
 
 @pytest.fixture(scope="module")
@@ -110,14 +111,6 @@ def test_train_refuses_an_unreachable_target_and_writes_nothing(tmp_path, capsys
     assert main(["train", str(data), "-o", str(model), "--target-precision", "1.5"]) == 2
 
 
-def _csv(path, rows, header=("id", "text")):
-    with open(path, "w", newline="", encoding="utf-8") as fh:
-        w = csv.writer(fh)
-        w.writerow(header)
-        w.writerows(rows)
-    return path
-
-
 def test_train_then_eval(tmp_path, corpus, capsys):
     data = tmp_path / "train.csv"
     corpus.iloc[::4].to_csv(data, index=False)
@@ -137,7 +130,7 @@ def test_train_then_eval(tmp_path, corpus, capsys):
 
 
 def test_train_names_the_row_with_a_missing_label(tmp_path, capsys):
-    data = _csv(tmp_path / "t.csv", [("a", "x"), ("b", "")], header=("text", "label"))
+    data = write_csv(tmp_path / "t.csv", [("a", "x"), ("b", "")], header=("text", "label"))
     assert main(["train", str(data), "-o", str(tmp_path / "m.npz")]) == 1
     err = capsys.readouterr().err
     assert "t.csv" in err and "line 3" in err and "'label'" in err

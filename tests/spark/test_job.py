@@ -14,20 +14,13 @@ import pyarrow.parquet as pq
 import pytest
 
 from yaiba.cli.main import main
+from yaiba.testing import write_csv
 
 POSTS = [
     "お前みたいなクズは生きてる価値ない",
     "店員さんの対応が丁寧で嬉しかった",
     "新機能、使いにくいので元に戻してほしい",
 ]
-
-
-def _write_csv(path: Path, rows, header=("id", "text")) -> Path:
-    with open(path, "w", newline="", encoding="utf-8") as fh:
-        w = csv.writer(fh)
-        w.writerow(header)
-        w.writerows(rows)
-    return path
 
 
 def _part_files(folder: Path, ext: str) -> list[Path]:
@@ -45,7 +38,7 @@ CLI_ROWS = [
 
 
 def test_spark_score_csv_to_parquet_matches_in_process(spark, small_model, model_path, tmp_path, capsys):
-    src = _write_csv(tmp_path / "posts.csv", CLI_ROWS)
+    src = write_csv(tmp_path / "posts.csv", CLI_ROWS)
     out = tmp_path / "scored"
     assert main(["spark-score", str(src), str(out), "--model", str(model_path), "--partitions", "3"]) == 0
     assert "6 rows" in capsys.readouterr().err
@@ -89,7 +82,7 @@ def test_spark_score_parquet_to_csv_and_malformed_csv_rows(spark, small_model, m
 
 
 def test_spark_score_errors(spark, model_path, tmp_path, capsys, monkeypatch):
-    src = _write_csv(tmp_path / "p.csv", [(1, POSTS[0])], header=("id", "body"))
+    src = write_csv(tmp_path / "p.csv", [(1, POSTS[0])], header=("id", "body"))
     assert main(["spark-score", str(src), str(tmp_path / "o"), "--model", str(model_path)]) == 1
     assert "no column 'text'" in capsys.readouterr().err
     assert main(["spark-score", str(tmp_path / "nope.csv"), str(tmp_path / "o")]) == 1
@@ -181,12 +174,12 @@ def test_remote_style_reading_matches_local_streaming(spark, tmp_path):
     folder = tmp_path / "in"
     folder.mkdir()
     _broken_csv(folder / "a.csv", n=15, broken=4, quoted=8)
-    _write_csv(folder / "b.csv", [("b1", POSTS[0]), ("b2", "")])
+    write_csv(folder / "b.csv", [("b1", POSTS[0]), ("b2", "")])
     streamed = job.read_posts(spark, str(folder), "csv", "text", "utf-8").collect()
     via_bytes = job.read_posts(spark, str(folder / "*.csv"), "csv", "text", "utf-8").collect()  # binaryFiles
     assert len(streamed) == 17 and sorted(map(tuple, streamed)) == sorted(map(tuple, via_bytes))
     assert sum(r[job.CORRUPT] is not None for r in streamed) == 1
-    _write_csv(folder / "c.csv", [("c1", POSTS[1])], header=("id", "body"))
+    write_csv(folder / "c.csv", [("c1", POSTS[1])], header=("id", "body"))
     with pytest.raises(Exception, match="differs from the first file"):
         job.read_posts(spark, str(folder), "csv", "text", "utf-8").collect()
 
