@@ -235,12 +235,12 @@ class AttackClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  #
         zs[:, col] -= np.float32(margin) / np.maximum(n_sentences - 1, 1).astype(np.float32)
         ps = softmax(zs)[:, col]
         ps[_empty_rows(features.sentences) | (n_sentences < MIN_SENTENCES)] = -1.0  # never the strongest
-        pp = softmax(z)[:, col]
-        pp[empty] = self._empty_row()[col]
         order = np.lexsort((-ps, owner))  # post by post, strongest sentence first
         first = order[np.r_[True, owner[order][1:] != owner[order][:-1]]]
         posts = owner[first]
-        better = ps[first] > pp[posts]
+        pp = softmax(z[posts])[:, col]  # the whole post's P(attack), for posts with sentences only
+        pp[empty[posts]] = self._empty_row()[col]
+        better = ps[first] > pp
         posts, first = posts[better], first[better]
         # the post's attack logit rises until P(attack) is the sentence's; the other classes
         # keep the proportions the whole post gave them (an empty post: those of the empty row)
