@@ -34,3 +34,34 @@ def test_error_html_escapes_the_post_and_marks_the_evidence():
     html = error_html(e)
     assert "<b>x</b>" not in html and "&lt;b&gt;x&lt;/b&gt;" in html
     assert html.count("<mark>クズ</mark>") == 2 and "&amp;" in html  # overlapping spans merged
+
+
+def test_report_files_keep_their_mode_and_a_link_is_never_written_through(report, tmp_path):
+    import os
+    import stat
+
+    from yaiba.errors import DataError
+    from yaiba.evaluation.report import write_report
+
+    folder = tmp_path / "rep"
+    folder.mkdir()
+    (folder / "report.json").write_text("old", encoding="utf-8")
+    os.chmod(folder / "report.json", 0o640)
+    write_report(report, folder, plots=False)
+    assert stat.S_IMODE(os.stat(folder / "report.json").st_mode) == 0o640
+    assert json.loads((folder / "report.json").read_text(encoding="utf-8"))["notes"] is not None
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me", encoding="utf-8")
+    (folder / "index.html").unlink()
+    (folder / "index.html").symlink_to(victim)
+    with pytest.raises(DataError, match="symbolic link"):
+        write_report(report, folder, plots=False)
+    assert victim.read_text(encoding="utf-8") == "keep me"
+    # a plot's file too (matplotlib is in the dev extra)
+    (folder / "index.html").unlink()
+    png = next(iter(write_report(report, folder).parent.glob("*.png")))
+    png.unlink()
+    png.symlink_to(victim)
+    with pytest.raises(DataError, match="symbolic link"):
+        write_report(report, folder)
+    assert victim.read_text(encoding="utf-8") == "keep me"

@@ -10,6 +10,7 @@ import numpy as np
 
 from yaiba.evaluation.curves import Curve, Reliability
 from yaiba.evaluation.thresholds import ThresholdChoice
+from yaiba.io.atomic import atomic_output
 
 
 class EvaluationReport(Protocol):
@@ -61,7 +62,8 @@ def _figure() -> Any:
 
 def _save(fig: Any, path: str | os.PathLike[str]) -> Path:
     path = Path(path)
-    fig.savefig(path, format="png", dpi=DPI)
+    with atomic_output(path, binary=True) as fh:  # an existing file keeps its mode; no special file replaced
+        fig.savefig(fh, format="png", dpi=DPI)
     return path
 
 

@@ -18,6 +18,7 @@ from yaiba.evaluation.curves import Curve, Reliability
 from yaiba.evaluation.metrics import format_metrics
 from yaiba.evaluation.plots import INSTALL, plot_all
 from yaiba.evaluation.thresholds import ThresholdChoice
+from yaiba.io.atomic import atomic_output
 
 
 @dataclass(frozen=True)
@@ -190,9 +191,11 @@ def write_report(
     data = report.to_dict(curves=True)
     data["notes"] = data["notes"] + notes
     data["plots"] = {k: p.name for k, p in images.items()}
-    (directory / "report.json").write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+    with atomic_output(directory / "report.json") as fh:
+        fh.write(json.dumps(data, ensure_ascii=False, indent=1))
     html = directory / "index.html"
-    html.write_text(_html(report, data["plots"], title, notes), encoding="utf-8")
+    with atomic_output(html) as fh:
+        fh.write(_html(report, data["plots"], title, notes))
     return html
 
 
