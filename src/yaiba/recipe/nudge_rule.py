@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from yaiba.io.atomic import atomic_output
 from yaiba.safety.nudging import MAX_CRITICISM, MIN_ATTACK
 from yaiba.validation import check_labels, check_texts
 
@@ -175,10 +176,9 @@ def main(argv: Iterable[str] | None = None) -> int:
         }
     record["derived_with"] = {"yaiba": __version__, "date": dt.date.today().isoformat()}
     text = json.dumps(record, ensure_ascii=False, indent=1) + "\n"
-    if args.output == "-":
-        sys.stdout.write(text)
-    else:
-        Path(args.output).write_text(text, encoding="utf-8")
+    with atomic_output(args.output) as fh:  # "-": stdout
+        fh.write(text)
+    if args.output != "-":
         print(
             f"wrote {args.output}: threshold {record['threshold']} (cv: {record['cross_validation']})", file=sys.stderr
         )
